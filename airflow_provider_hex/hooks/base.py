@@ -1,0 +1,116 @@
+"""The connection side of :class:`~airflow_provider_hex.hooks.hex.HexHook`.
+
+Reads the Airflow connection once per hook, keeps one ``requests`` session per hook (so
+calls reuse their connection) and one ``httpx.AsyncClient`` per event loop (so a thousand
+triggers in one triggerer share a small connection pool), and hands every call to the
+:class:`~airflow_provider_hex.hooks.transport.Transport`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_hex._compat import BaseHook, aget_connection
+from airflow_provider_hex.hooks.settings import HexSettings
+from airflow_provider_hex.hooks.transport import HexRequest, Transport
+
+if TYPE_CHECKING:
+    import httpx
+    import requests
+
+_ASYNC_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _shared_async_client() -> httpx.AsyncClient:
+    """The AsyncClient of the running event loop, made on first use."""
+    import httpx
+
+    loop = asyncio.get_running_loop()
+    client = _ASYNC_CLIENTS.get(loop)
+    if client is None or client.is_closed:
+        client = httpx.AsyncClient(
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+            follow_redirects=False,
+        )
+        _ASYNC_CLIENTS[loop] = client
+    return client
+
+
+class HexHookBase(BaseHook):
+    """Connection handling shared by every Hex API method."""
+
+    conn_name_attr = "hex_conn_id"
+    default_conn_name = "hex_default"
+    conn_type = "hex"
+    hook_name = "Hex"
+
+    def __init__(self, hex_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hex_conn_id = hex_conn_id
+        self._settings: HexSettings | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(hex_conn_id={self.hex_conn_id!r})"
+
+    # -- connection ------------------------------------------------------------------------
+
+    @staticmethod
+    def _settings_from(conn: Any) -> HexSettings:
+        extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
+        return HexSettings.from_connection(
+            host=conn.host, port=conn.port, password=conn.password, extra=dict(extra or {})
+        )
+
+    @property
+    def settings(self) -> HexSettings:
+        """Settings read from the Airflow connection (read once, then kept)."""
+        if self._settings is None:
+            self._settings = self._settings_from(self.get_connection(self.hex_conn_id))
+        return self._settings
+
+    async def asettings(self) -> HexSettings:
+        """Like :attr:`settings`, without blocking the event loop."""
+        if self._settings is None:
+            self._settings = self._settings_from(await aget_connection(self.hex_conn_id))
+        return self._settings
+
+    @property
+    def base_url(self) -> str:
+        """The workspace URL, e.g. ``https://app.hex.tech``."""
+        return self.settings.base_url
+
+    @cached_property
+    def transport(self) -> Transport:
+        """The transport for this connection."""
+        return Transport(self.settings)
+
+    @cached_property
+    def session(self) -> requests.Session:
+        """The HTTP session this hook sends every sync request through."""
+        import requests
+
+        return requests.Session()
+
+    def get_conn(self) -> requests.Session:
+        """Return the hook's HTTP session (Airflow's hook protocol)."""
+        return self.session
+
+    def close(self) -> None:
+        """Close the hook's HTTP session."""
+        if "session" in self.__dict__:
+            self.session.close()
+            del self.__dict__["session"]
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def _call(self, request: HexRequest) -> Any:
+        return self.transport.send(self.session, request)
+
+    async def _acall(self, request: HexRequest) -> Any:
+        await self.asettings()
+        return await self.transport.asend(_shared_async_client(), request)

@@ -1,0 +1,78 @@
+"""The Hex hook: one method per Hex API operation, over one safe transport.
+
+The methods are grouped by subject in the ``api_*`` modules beside this one; this class puts
+them together with the connection handling of :class:`HexHookBase`::
+
+    hook = HexHook("hex_default")
+    run = hook.run_project("5a8591dd-4039-49df-9202-96385ba3eff8", {"region": "EU"})
+    status = hook.get_run_status(run["projectId"], run["runId"])
+    for project in hook.list_projects():      # every page, fetched as you go
+        ...
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_hex.hooks.api_cells import CellsAPI
+from airflow_provider_hex.hooks.api_guides import GuidesAPI
+from airflow_provider_hex.hooks.api_projects import ProjectsAPI
+from airflow_provider_hex.hooks.api_runs import RunsAPI
+from airflow_provider_hex.hooks.api_workspace import WorkspaceAPI
+from airflow_provider_hex.hooks.base import HexHookBase
+from airflow_provider_hex.hooks.settings import (
+    EXTRA_FIELDS,
+    HIDDEN_FIELDS,
+    PLACEHOLDERS,
+    RELABELING,
+)
+
+
+class HexHook(RunsAPI, ProjectsAPI, CellsAPI, WorkspaceAPI, GuidesAPI, HexHookBase):
+    """Talk to the Hex API through an Airflow connection of type ``hex``.
+
+    :param hex_conn_id: the Airflow connection; its password is the API token and its host
+        the workspace (``https://app.hex.tech`` when empty).
+    """
+
+    def test_connection(self) -> tuple[bool, str]:
+        """Check the token against Hex and say which workspace and user it reached."""
+        try:
+            me = self.get_current_user()
+        except Exception as err:  # the UI shows the message; never the token
+            return False, str(err)
+        org = (me.get("org") or {}).get("id", "unknown")
+        who = me.get("email") or "a workspace token"
+        return True, f"Connected to Hex at {self.base_url} as {who} (workspace {org})"
+
+    # -- the connection form (read by Airflow 3.0/3.1; 3.2+ reads provider info) -------------------
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Relabel and hide the connection form's fields for Hex."""
+        return {
+            "hidden_fields": HIDDEN_FIELDS,
+            "relabeling": RELABELING,
+            "placeholders": PLACEHOLDERS,
+        }
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Extra fields of the connection form (Airflow 3.0/3.1 fallback)."""
+        try:
+            from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+            from flask_babel import lazy_gettext
+            from wtforms import StringField
+        except ImportError:
+            return {}
+        return {
+            name: StringField(
+                lazy_gettext(name.replace("_", " ").capitalize()),
+                widget=BS3TextFieldWidget(),
+                description=doc,
+            )
+            for name, (_kind, _default, doc) in EXTRA_FIELDS.items()
+        }
+
+
+__all__ = ["HexHook"]

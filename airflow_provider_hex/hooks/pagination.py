@@ -1,0 +1,79 @@
+"""Lazy iteration over Hex's paginated lists.
+
+Hex pages most lists with opaque ``after``/``before`` cursors and project runs with an
+``offset``. A :class:`Pager` hides both: iterate it for every item, fetched a page at a time
+as you go, or call :meth:`Pager.page` for exactly one page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar
+
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.types import Page
+
+T = TypeVar("T")
+
+#: Fetches one page: (after, before) -> Page. For offset lists ``after`` is the offset.
+PageFetcher = Callable[[str | None, str | None], Page[T]]
+
+
+class Pager(Generic[T]):
+    """Every item of a Hex list, fetched lazily page by page."""
+
+    def __init__(self, fetch: PageFetcher[T], *, max_items: int | None = None) -> None:
+        self._fetch = fetch
+        self._max_items = max_items
+
+    def page(self, after: str | None = None, before: str | None = None) -> Page[T]:
+        """Fetch one page, starting after (or before) the given cursor."""
+        return self._fetch(after, before)
+
+    def pages(self) -> Iterator[Page[T]]:
+        """Yield pages from the first until Hex reports no next cursor."""
+        after: str | None = None
+        seen: set[str] = set()
+        while True:
+            page = self._fetch(after, None)
+            yield page
+            after = page["after"]
+            if not after or not page["values"] or after in seen:
+                return
+            seen.add(after)
+
+    def __iter__(self) -> Iterator[T]:
+        count = 0
+        for page in self.pages():
+            for item in page["values"]:
+                if self._max_items is not None and count >= self._max_items:
+                    return
+                yield item
+                count += 1
+
+    def all(self) -> list[T]:
+        """Every item as a list (fetches every page)."""
+        return list(self)
+
+
+def cursor_pager(
+    call: Callable[[HexRequest], Any],
+    path: str,
+    params: dict[str, Any],
+    *,
+    limit: int,
+    rate_group: str | None = None,
+) -> Pager[Any]:
+    """A :class:`Pager` over a cursor-paginated list at ``path`` (``values`` + ``pagination``)."""
+
+    def fetch(after: str | None, before: str | None) -> Page[Any]:
+        query = {**params, "limit": limit, "after": after, "before": before}
+        answer = call(HexRequest("GET", path, params=query, rate_group=rate_group)) or {}
+        cursors = answer.get("pagination") or {}
+        return Page(
+            values=list(answer.get("values") or []),
+            after=cursors.get("after"),
+            before=cursors.get("before"),
+        )
+
+    return Pager(fetch)

@@ -1,0 +1,140 @@
+"""Settings of one Hex connection: where Hex is, the token, timeouts, retries and budget.
+
+Read from an Airflow connection of type ``hex``: the host (``https://app.hex.tech`` when
+empty; with or without scheme, with or without ``/api/v1``), the token from the password,
+and the optional extra fields listed in :data:`EXTRA_FIELDS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
+
+DEFAULT_HOST = "https://app.hex.tech"
+API_PREFIX = "/api/v1"
+
+#: How the connection form shows Hex's fields (used by provider info and by the hook).
+HIDDEN_FIELDS = ["login", "schema", "port"]
+RELABELING = {"password": "API token", "host": "Hex host"}
+PLACEHOLDERS = {
+    "host": DEFAULT_HOST,
+    "password": "hxtp_... (personal) or hxtw_... (workspace token)",
+}
+
+#: Extra fields of a Hex connection: name -> (type, default, description).
+EXTRA_FIELDS: dict[str, tuple[type, Any, str]] = {
+    "request_timeout": (float, 60.0, "Seconds to wait for Hex to answer a request."),
+    "connect_timeout": (float, 10.0, "Seconds to wait for a connection to Hex."),
+    "max_retries": (int, 5, "How often to retry a request that is safe to repeat."),
+    "retry_backoff": (float, 1.0, "First retry wait in seconds; doubles on each retry."),
+    "max_retry_wait": (float, 120.0, "Longest single wait for Retry-After, in seconds."),
+    "requests_per_minute": (float, 60.0, "Hex's request limit per token and minute."),
+    "status_reads_per_minute": (float, 30.0, "Hex's limit on run-status reads per minute."),
+    "run_starts_per_minute": (float, 20.0, "Hex's limit on run starts per minute."),
+    "rate_budget": (bool, True, "Pace requests to stay inside Hex's rate limits."),
+}
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_host(host: str | None, port: int | None = None) -> str:
+    """Return the workspace's base URL (``https://app.hex.tech``) from a connection host.
+
+    Accepts ``app.hex.tech``, ``https://eu.hex.tech/``, ``https://x.hex.tech/api/v1`` and the
+    like. Refuses plain ``http://`` except to a loopback host, so the token never crosses a
+    network unencrypted.
+    """
+    raw = (host or "").strip() or DEFAULT_HOST
+    if "://" not in raw:
+        raw = "https://" + raw
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise HexInvalidArgumentError("host", host, "expected a Hex host such as app.hex.tech")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise HexInvalidArgumentError(
+            "host", host, "plain http:// would send the API token unencrypted; use https://"
+        )
+    path = parts.path.rstrip("/")
+    for suffix in (API_PREFIX, "/api"):
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    netloc = parts.netloc
+    if port and parts.port is None:
+        netloc = f"{netloc}:{port}"
+    return f"{parts.scheme}://{netloc}{path}"
+
+
+def _coerce(name: str, kind: type, value: Any) -> Any:
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if str(value).strip().lower() in ("true", "1", "yes", "on"):
+            return True
+        if str(value).strip().lower() in ("false", "0", "no", "off"):
+            return False
+        raise HexInvalidArgumentError(f"extra.{name}", value, "expected true or false")
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise HexInvalidArgumentError(
+            f"extra.{name}", value, f"expected a {kind.__name__}"
+        ) from None
+    if number < 0:
+        raise HexInvalidArgumentError(f"extra.{name}", value, "must not be negative")
+    return number
+
+
+@dataclass(frozen=True)
+class HexSettings:
+    """Everything the transport needs from a Hex connection. The token is not in its repr."""
+
+    base_url: str
+    token: str = field(repr=False)
+    request_timeout: float = 60.0
+    connect_timeout: float = 10.0
+    max_retries: int = 5
+    retry_backoff: float = 1.0
+    max_retry_wait: float = 120.0
+    requests_per_minute: float = 60.0
+    status_reads_per_minute: float = 30.0
+    run_starts_per_minute: float = 20.0
+    rate_budget: bool = True
+
+    @property
+    def api_url(self) -> str:
+        """The API root, e.g. ``https://app.hex.tech/api/v1``."""
+        return self.base_url + API_PREFIX
+
+    @property
+    def budget_key(self) -> tuple[str, str]:
+        """Who shares a request budget: this host and token (by a digest, not the token)."""
+        return self.base_url, hashlib.sha256(self.token.encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_connection(
+        cls, *, host: str | None, port: int | None, password: str | None, extra: dict[str, Any]
+    ) -> HexSettings:
+        """Build settings from an Airflow connection's fields."""
+        if not password:
+            raise HexInvalidArgumentError(
+                "password", "", "the Hex connection has no API token; put it in the password"
+            )
+        values = {
+            name: _coerce(name, kind, extra[name])
+            for name, (kind, _default, _doc) in EXTRA_FIELDS.items()
+            if extra.get(name) not in (None, "")
+        }
+        return cls(base_url=normalize_host(host, port), token=password, **values)

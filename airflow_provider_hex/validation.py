@@ -1,0 +1,84 @@
+"""Checks on arguments, run before any request leaves.
+
+Each check names the argument and the value it refused. Ids are checked as UUIDs, which also
+keeps a value such as ``../users/<id>/deactivate`` out of a URL path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from enum import Enum
+from typing import Any, TypeVar
+
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
+
+E = TypeVar("E", bound=Enum)
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def require_uuid(argument: str, value: Any) -> str:
+    """Return ``value`` if it is a UUID string, else raise naming ``argument``."""
+    if not isinstance(value, str) or not _UUID.match(value):
+        raise HexInvalidArgumentError(
+            argument, value, "expected a UUID such as '5a8591dd-4039-49df-9202-96385ba3eff8'"
+        )
+    return value
+
+
+def require_uuids(argument: str, values: Iterable[Any]) -> list[str]:
+    """Check every element of ``values`` is a UUID; return them as a list."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise HexInvalidArgumentError(argument, values, "expected a list of UUIDs")
+    return [require_uuid(f"{argument}[{i}]", v) for i, v in enumerate(values)]
+
+
+def require_enum(argument: str, value: Any, enum: type[E]) -> E:
+    """Return ``value`` as a member of ``enum``; accept the member or its string value."""
+    if isinstance(value, enum):
+        return value
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in enum)
+        raise HexInvalidArgumentError(argument, value, f"expected one of {allowed}") from None
+
+
+def require_text(argument: str, value: Any, *, allow_empty: bool = False) -> str:
+    """Check ``value`` is a string (non-empty unless ``allow_empty``)."""
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise HexInvalidArgumentError(argument, value, "expected a non-empty string")
+    return value
+
+
+def require_json_object(argument: str, value: Any) -> dict[str, Any]:
+    """Check ``value`` is a mapping with string keys that JSON can encode."""
+    if not isinstance(value, Mapping):
+        raise HexInvalidArgumentError(argument, value, "expected a dict of name -> value")
+    for key in value:
+        if not isinstance(key, str):
+            raise HexInvalidArgumentError(argument, value, f"key {key!r} is not a string")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise HexInvalidArgumentError(argument, value, f"not JSON-serializable: {err}") from None
+    return dict(value)
+
+
+def require_limit(argument: str, value: Any, maximum: int) -> int:
+    """Check a page size is an int between 1 and ``maximum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise HexInvalidArgumentError(argument, value, f"expected an integer from 1 to {maximum}")
+    return value
+
+
+def require_access_map(argument: str, value: Any, enum: type[E]) -> dict[str, E]:
+    """Check a mapping of UUID -> access level; return it with enum values."""
+    if not isinstance(value, Mapping):
+        raise HexInvalidArgumentError(argument, value, "expected a dict of id -> access level")
+    return {
+        require_uuid(f"{argument} key", key): require_enum(f"{argument}[{key!r}]", level, enum)
+        for key, level in value.items()
+    }
