@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_hex import __version__
-from airflow_provider_hex.hooks.settings import (
+from airflow_provider_hex.connection_form import (
     EXTRA_FIELDS,
     HIDDEN_FIELDS,
     PLACEHOLDERS,

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_provider_hex.connection_form import (
+    EXTRA_FIELDS,
+    HIDDEN_FIELDS,
+    PLACEHOLDERS,
+    RELABELING,
+)
 from airflow_provider_hex.hooks.api_cells import CellsAPI
 from airflow_provider_hex.hooks.api_guides import GuidesAPI
 from airflow_provider_hex.hooks.api_projects import ProjectsAPI
 from airflow_provider_hex.hooks.api_runs import RunsAPI
 from airflow_provider_hex.hooks.api_workspace import WorkspaceAPI
 from airflow_provider_hex.hooks.base import HexHookBase
-from airflow_provider_hex.hooks.settings import (
-    EXTRA_FIELDS,
-    HIDDEN_FIELDS,
-    PLACEHOLDERS,
-    RELABELING,
-)
 
 
 class HexHook(RunsAPI, ProjectsAPI, CellsAPI, WorkspaceAPI, GuidesAPI, HexHookBase):
