@@ -1,0 +1,68 @@
+"""Shared test set-up: a throw-away AIRFLOW_HOME, a migrated SQLite DB, Hex connections.
+
+The simulator fixtures (``hex_simulator``, ``hex_connection``) come from the package's
+pytest plugin, ``airflow_provider_hex.testing.pytest_plugin``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Airflow reads its home at import time: point it at a fresh folder before anything imports it.
+_HOME = Path(tempfile.mkdtemp(prefix="hex-provider-tests-"))
+os.environ["AIRFLOW_HOME"] = str(_HOME)
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_HOME / 'airflow.db'}"
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).parent.parent / "example_dags")
+os.environ.setdefault("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "hxtp_" + "0123456789abcdef" * 6
+HEX_HOST = "https://app.hex.tech"
+API = HEX_HOST + "/api/v1"
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Migrate the session's SQLite metadata DB once; tests that run DAGs depend on it."""
+    subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=os.environ.copy(),
+    )
+    return _HOME
+
+
+@pytest.fixture(autouse=True)
+def _fresh_budgets() -> Iterator[None]:
+    """Every test starts with no shared request budget left over from another test."""
+    from airflow_provider_hex.hooks.budget import reset_budgets
+
+    reset_budgets()
+    yield
+    reset_budgets()
+
+
+def hex_conn_json(host: str = HEX_HOST, token: str = TOKEN, **extra: object) -> str:
+    """An ``AIRFLOW_CONN_*`` value for a Hex connection."""
+    return json.dumps({"conn_type": "hex", "host": host, "password": token, "extra": extra})
+
+
+@pytest.fixture
+def hex_conn(monkeypatch: pytest.MonkeyPatch) -> str:
+    """``hex_default`` pointing at app.hex.tech (for requests-mock), with fast retries and
+    no pacing, so unit tests neither sleep nor wait for a budget."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HEX_DEFAULT",
+        hex_conn_json(retry_backoff=0.001, max_retry_wait=1, rate_budget=False),
+    )
+    return "hex_default"
