@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 import traceback
@@ -130,8 +129,6 @@ class App:
         if fault is not None and fault.kind == "reset_after_commit":
             record.status = None
             return None
-        if self.verbose:
-            print(f"[hex-sim] {method} {target} -> {response.status}", file=sys.stderr)
         return response
 
     def _fault_response(self, fault: Fault, style: ErrorStyle, trace_id: str) -> Response | None:

@@ -77,6 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _drop(self) -> None:
         """Abort the connection (RST) without writing a response."""
+        self.log_message('"%s" dropped without an answer (fault)', self.requestline)
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -109,6 +110,7 @@ class SimHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # benchmarks open many short-lived connections at once
 
     def __init__(self, host: str, port: int, app: App) -> None:
         self.app = app

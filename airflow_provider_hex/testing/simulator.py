@@ -112,6 +112,11 @@ class HexSimulator:
         return f"http://{host}:{self.port}"
 
     @property
+    def time_scale(self) -> float:
+        """Simulated seconds per real second (0: the clock only moves on :meth:`advance`)."""
+        return self.clock.time_scale
+
+    @property
     def token(self) -> str:
         """The API token the simulator accepts."""
         return self._app.ws.token
