@@ -28,24 +28,70 @@ from typing import Any
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 
 _MAX_BODY_EXCERPT = 300
+_MAX_VALUE_REPR = 200
+
+
+def _rebuild(cls: type[BaseException], state: dict[str, Any], args: tuple[Any, ...]) -> Any:
+    """Recreate an exception without calling its keyword-only ``__init__`` (for pickle)."""
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class HexError(AirflowException):
     """Base class of every error the Hex provider raises."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by state, since subclasses take keyword-only arguments."""
+        return _rebuild, (type(self), dict(self.__dict__), self.args)
+
+
+def short_repr(value: Any, limit: int = _MAX_VALUE_REPR) -> str:
+    """``repr(value)``, cut to ``limit`` characters so a huge value cannot flood a message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 class HexInvalidArgumentError(HexError, ValueError):
-    """An argument was refused before any request was sent."""
+    """An argument was refused before any request was sent.
+
+    :ivar argument: the argument's name (``project_id``, ``input_params['when']``…).
+    :ivar value: the refused value.
+    :ivar reason: why it was refused.
+    """
 
     def __init__(self, argument: str, value: Any, reason: str) -> None:
         self.argument = argument
         self.value = value
         self.reason = reason
-        super().__init__(f"Invalid {argument}={value!r}: {reason}")
+        super().__init__(f"Invalid {argument}={short_repr(value)}: {reason}")
 
 
 class HexConnectionError(HexError):
-    """Hex could not be reached, or did not answer in time."""
+    """Hex could not be reached, or did not answer in time (after any retries).
+
+    :ivar method: the HTTP method of the request.
+    :ivar path: the API path of the request.
+    :ivar may_have_reached_hex: whether Hex may have received and processed the request
+        (False only when no connection was made).
+    :ivar attempts: how many times the request was sent.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        may_have_reached_hex: bool = True,
+        attempts: int = 1,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.may_have_reached_hex = may_have_reached_hex
+        self.attempts = attempts
+        super().__init__(message)
 
 
 class HexResponseError(HexError):
@@ -63,11 +109,16 @@ class HexAPIError(HexError):
     """Hex answered a request with an error status.
 
     :ivar status: the HTTP status code.
-    :ivar code: Hex's error code (``NOT_FOUND``…) or, for older endpoints, its ``reason``.
-    :ivar message: Hex's human-readable message.
+    :ivar code: Hex's error code (``NOT_FOUND``…) from its newer error body, else None.
+    :ivar reason: Hex's ``reason`` from its older error body, else None.
+    :ivar message: Hex's human-readable message (the ``message`` or the ``reason``).
     :ivar trace_id: Hex's ``traceId``: quote it to Hex support.
     :ivar method: the HTTP method of the request.
     :ivar path: the API path of the request.
+    :ivar invalid_params: RunProject: names of input parameters with a value of the wrong type.
+    :ivar unknown_params: RunProject: names of input parameters the project does not have.
+    :ivar invalid_param_details: RunProject: Hex's entries for the invalid parameters.
+    :ivar retry_after: seconds Hex asked to wait (``Retry-After``), when it said.
     :ivar run_url: the Hex run this error concerns, when known.
     """
 
@@ -79,11 +130,13 @@ class HexAPIError(HexError):
         method: str,
         path: str,
         code: str | None = None,
+        reason: str | None = None,
         trace_id: str | None = None,
         details: str | None = None,
         issues: list[str] | None = None,
         invalid_params: list[str] | None = None,
         unknown_params: list[str] | None = None,
+        invalid_param_details: list[dict[str, Any]] | None = None,
         retry_after: float | None = None,
         run_url: str | None = None,
     ) -> None:
@@ -92,14 +145,31 @@ class HexAPIError(HexError):
         self.method = method
         self.path = path
         self.code = code
+        self.reason = reason
         self.trace_id = trace_id
         self.details = details
         self.issues = issues or []
         self.invalid_params = invalid_params or []
         self.unknown_params = unknown_params or []
+        self.invalid_param_details = invalid_param_details or []
         self.retry_after = retry_after
         self.run_url = run_url
         super().__init__(self.describe())
+
+    def with_run_url(self, run_url: str) -> HexAPIError:
+        """Name the run this error concerns (kept in the message); return the error."""
+        self.run_url = run_url
+        self.args = (self.describe(),)
+        return self
+
+    def _invalid_text(self) -> str:
+        parts = []
+        for name, entry in zip(self.invalid_params, self.invalid_param_details, strict=False):
+            expected = entry.get("dataType")
+            got = entry.get("paramValue")
+            parts.append(f"{name} (expected {expected}, got {got})" if expected else name)
+        parts.extend(self.invalid_params[len(parts) :])
+        return ", ".join(parts)
 
     def describe(self) -> str:
         """The error as one line a person can act on."""
@@ -113,7 +183,7 @@ class HexAPIError(HexError):
         if self.issues:
             extras.append("issues: " + "; ".join(self.issues))
         if self.invalid_params:
-            extras.append("invalid input parameters: " + ", ".join(self.invalid_params))
+            extras.append("invalid input parameters: " + self._invalid_text())
         if self.unknown_params:
             extras.append("unknown input parameters: " + ", ".join(self.unknown_params))
         if self.retry_after is not None:
@@ -176,12 +246,29 @@ def _strings(items: Any, key: str) -> list[str]:
     return out
 
 
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
 def _parse_body(text: str) -> dict[str, Any] | None:
     try:
         body = json.loads(text) if text else None
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
+
+
+def describe_body(text: str, content_type: str = "") -> str:
+    """Say briefly what a body that is not Hex's JSON looks like, with an excerpt."""
+    stripped = text.strip()
+    if not stripped:
+        return "an empty body"
+    kind = (
+        "an HTML page"
+        if "html" in content_type.lower() or stripped.startswith("<")
+        else "a body that is not JSON"
+    )
+    return f"{kind}: {stripped[:_MAX_BODY_EXCERPT]!r}"
 
 
 def error_from_response(
@@ -193,7 +280,7 @@ def error_from_response(
     retry_after: float | None = None,
     trace_id_header: str | None = None,
     content_type: str = "",
-) -> HexError:
+) -> HexAPIError:
     """Build the exception for an error answer from Hex.
 
     Reads Hex's older ``{reason, details, traceId}`` body, its newer
@@ -204,39 +291,33 @@ def error_from_response(
     body = _parse_body(text)
     cls = _BY_STATUS.get(status, HexServerError if status >= 500 else HexAPIError)
     if body is None:
-        kind = (
-            "an HTML page"
-            if "html" in content_type or text.lstrip().startswith("<")
-            else ("an empty body" if not text.strip() else "a body that is not JSON")
-        )
         return cls(
             status=status,
-            message=f"Hex (or a proxy in front of it) answered with {kind}: "
-            f"{text.strip()[:_MAX_BODY_EXCERPT]!r}",
+            message="Hex (or a proxy in front of it) answered with "
+            + describe_body(text, content_type),
             method=method,
             path=path,
             trace_id=trace_id_header,
             retry_after=retry_after,
         )
-    invalid = [
-        f"{p.get('paramName')} (expected {p.get('dataType')}, got {p.get('paramValue')})"
-        for p in body.get("invalid") or []
-        if isinstance(p, dict)
-    ]
+    details = [p for p in body.get("invalid") or [] if isinstance(p, dict)]
+    invalid = [str(p.get("paramName")) for p in details]
     unknown = _strings(body.get("notFound"), "paramName")
-    message = body.get("message") or body.get("reason") or ""
+    message = _text(body.get("message")) or _text(body.get("reason"))
     if not message and (invalid or unknown):
         message = "Invalid input parameters"
     return cls(
         status=status,
-        message=str(message) or f"HTTP {status} with no message",
+        message=message or f"HTTP {status} with no message",
         method=method,
         path=path,
-        code=body.get("code"),
-        trace_id=body.get("traceId") or trace_id_header,
-        details=body.get("details"),
+        code=_text(body.get("code")),
+        reason=_text(body.get("reason")),
+        trace_id=_text(body.get("traceId")) or trace_id_header,
+        details=_text(body.get("details")),
         issues=_strings(body.get("issues"), "message"),
         invalid_params=invalid,
         unknown_params=unknown,
+        invalid_param_details=details,
         retry_after=retry_after,
     )

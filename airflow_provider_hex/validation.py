@@ -6,9 +6,9 @@ keeps a value such as ``../users/<id>/deactivate`` out of a URL path.
 
 from __future__ import annotations
 
-import json
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -30,7 +30,7 @@ def require_uuid(argument: str, value: Any) -> str:
 
 def require_uuids(argument: str, values: Iterable[Any]) -> list[str]:
     """Check every element of ``values`` is a UUID; return them as a list."""
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+    if isinstance(values, str | bytes | Mapping) or not isinstance(values, Iterable):
         raise HexInvalidArgumentError(argument, values, "expected a list of UUIDs")
     return [require_uuid(f"{argument}[{i}]", v) for i, v in enumerate(values)]
 
@@ -46,24 +46,62 @@ def require_enum(argument: str, value: Any, enum: type[E]) -> E:
         raise HexInvalidArgumentError(argument, value, f"expected one of {allowed}") from None
 
 
-def require_text(argument: str, value: Any, *, allow_empty: bool = False) -> str:
-    """Check ``value`` is a string (non-empty unless ``allow_empty``)."""
-    if not isinstance(value, str) or (not allow_empty and not value.strip()):
-        raise HexInvalidArgumentError(argument, value, "expected a non-empty string")
+def require_choice(argument: str, value: str | None, allowed: Sequence[str]) -> str | None:
+    """Check ``value`` is None or one of ``allowed`` (for Hex's sort options and the like)."""
+    if value is not None and value not in allowed:
+        raise HexInvalidArgumentError(argument, value, f"expected one of {', '.join(allowed)}")
     return value
 
 
+def require_text(argument: str, value: Any, *, allow_empty: bool = False) -> str:
+    """Check ``value`` is a string (non-empty unless ``allow_empty``)."""
+    if not isinstance(value, str) or (not allow_empty and not value.strip()):
+        raise HexInvalidArgumentError(
+            argument, value, "expected a string" if allow_empty else "expected a non-empty string"
+        )
+    return value
+
+
+def require_bool(argument: str, value: Any) -> bool:
+    """Check ``value`` is True or False (not a truthy string such as ``"false"``)."""
+    if not isinstance(value, bool):
+        raise HexInvalidArgumentError(argument, value, "expected True or False")
+    return value
+
+
+def _first_unencodable(value: Any, path: str) -> tuple[str, Any, str] | None:
+    """Where JSON fails in ``value``: (path, offending value, reason), or None if it encodes."""
+    if value is None or isinstance(value, str | bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, value, "not a finite number")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return path, value, f"key {key!r} is not a string"
+            found = _first_unencodable(item, f"{path}[{key!r}]")
+            if found:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            found = _first_unencodable(item, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    return path, value, f"{type(value).__name__} is not JSON-serializable"
+
+
 def require_json_object(argument: str, value: Any) -> dict[str, Any]:
-    """Check ``value`` is a mapping with string keys that JSON can encode."""
+    """Check ``value`` is a mapping with string keys whose values JSON can encode.
+
+    The error names the first offending entry, e.g. ``input_params['when']``.
+    """
     if not isinstance(value, Mapping):
         raise HexInvalidArgumentError(argument, value, "expected a dict of name -> value")
-    for key in value:
-        if not isinstance(key, str):
-            raise HexInvalidArgumentError(argument, value, f"key {key!r} is not a string")
-    try:
-        json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError) as err:
-        raise HexInvalidArgumentError(argument, value, f"not JSON-serializable: {err}") from None
+    found = _first_unencodable(value, argument)
+    if found:
+        raise HexInvalidArgumentError(*found)
     return dict(value)
 
 
@@ -71,6 +109,15 @@ def require_limit(argument: str, value: Any, maximum: int) -> int:
     """Check a page size is an int between 1 and ``maximum``."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
         raise HexInvalidArgumentError(argument, value, f"expected an integer from 1 to {maximum}")
+    return value
+
+
+def require_offset(argument: str, value: Any) -> int:
+    """Check an offset is an int >= 0 (a digit string, as page cursors are, is accepted)."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise HexInvalidArgumentError(argument, value, "expected an integer >= 0")
     return value
 
 
