@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,9 +20,18 @@ from airflow_provider_hex.exceptions import HexInvalidArgumentError
 
 API_PREFIX = "/api/v1"
 
+log = logging.getLogger(__name__)
+
+
+#: Extras that must be above zero (a zero timeout or rate would make every call fail).
+_POSITIVE = frozenset(
+    {"request_timeout", "connect_timeout", "requests_per_minute", "status_reads_per_minute"}
+    | {"run_starts_per_minute"}
+)
+
 
 def _is_loopback(hostname: str) -> bool:
-    if hostname == "localhost":
+    if hostname.lower() == "localhost":
         return True
     try:
         return ipaddress.ip_address(hostname).is_loopback
@@ -33,14 +44,25 @@ def normalize_host(host: str | None, port: int | None = None) -> str:
 
     Accepts ``app.hex.tech``, ``https://eu.hex.tech/``, ``https://x.hex.tech/api/v1`` and the
     like. Refuses plain ``http://`` except to a loopback host, so the token never crosses a
-    network unencrypted.
+    network unencrypted, and refuses credentials, queries or fragments in the host.
     """
     raw = (host or "").strip() or DEFAULT_HOST
     if "://" not in raw:
         raw = "https://" + raw
     parts = urlsplit(raw)
+    if parts.username is not None or parts.password is not None:
+        # Never echo the value: it holds a secret.
+        raise HexInvalidArgumentError(
+            "host", "<redacted>", "put the API token in the password, not in the host"
+        )
+    try:
+        host_port = parts.port
+    except ValueError:
+        raise HexInvalidArgumentError("host", host, "the port is not a number") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise HexInvalidArgumentError("host", host, "expected a Hex host such as app.hex.tech")
+    if parts.query or parts.fragment:
+        raise HexInvalidArgumentError("host", host, "a host takes no query or fragment")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise HexInvalidArgumentError(
             "host", host, "plain http:// would send the API token unencrypted; use https://"
@@ -51,7 +73,7 @@ def normalize_host(host: str | None, port: int | None = None) -> str:
             path = path[: -len(suffix)]
             break
     netloc = parts.netloc
-    if port and parts.port is None:
+    if port and host_port is None:
         netloc = f"{netloc}:{port}"
     return f"{parts.scheme}://{netloc}{path}"
 
@@ -66,14 +88,35 @@ def _coerce(name: str, kind: type, value: Any) -> Any:
             return False
         raise HexInvalidArgumentError(f"extra.{name}", value, "expected true or false")
     try:
-        number = kind(value)
+        number: float = float(value)
     except (TypeError, ValueError):
-        raise HexInvalidArgumentError(
-            f"extra.{name}", value, f"expected a {kind.__name__}"
-        ) from None
-    if number < 0:
-        raise HexInvalidArgumentError(f"extra.{name}", value, "must not be negative")
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise HexInvalidArgumentError(f"extra.{name}", value, f"expected a {kind.__name__}")
+    if kind is int:
+        if not number.is_integer():
+            raise HexInvalidArgumentError(f"extra.{name}", value, "expected a whole number")
+        number = int(number)
+    if number < 0 or (number == 0 and name in _POSITIVE):
+        limit = "above zero" if name in _POSITIVE else "zero or more"
+        raise HexInvalidArgumentError(f"extra.{name}", value, f"must be {limit}")
     return number
+
+
+def _token(password: str | None, conn_id: str | None) -> str:
+    where = f"the Hex connection {conn_id!r}" if conn_id else "the Hex connection"
+    token = (password or "").strip()
+    if not token:
+        raise HexInvalidArgumentError(
+            "password", "", f"{where} has no API token; put the token in its password"
+        )
+    if not token.isascii() or any(c.isspace() or not c.isprintable() for c in token):
+        raise HexInvalidArgumentError(
+            "password",
+            "<redacted>",
+            f"the API token of {where} contains spaces, line breaks or non-ASCII characters",
+        )
+    return token
 
 
 @dataclass(frozen=True)
@@ -104,16 +147,27 @@ class HexSettings:
 
     @classmethod
     def from_connection(
-        cls, *, host: str | None, port: int | None, password: str | None, extra: dict[str, Any]
+        cls,
+        *,
+        host: str | None,
+        port: int | None,
+        password: str | None,
+        extra: dict[str, Any],
+        conn_id: str | None = None,
     ) -> HexSettings:
         """Build settings from an Airflow connection's fields."""
-        if not password:
-            raise HexInvalidArgumentError(
-                "password", "", "the Hex connection has no API token; put it in the password"
+        token = _token(password, conn_id)
+        unknown = sorted(set(extra) - set(EXTRA_FIELDS))
+        if unknown:
+            log.warning(
+                "Ignoring unknown extra field(s) %s of Hex connection %s; known: %s",
+                ", ".join(unknown),
+                conn_id or "(unnamed)",
+                ", ".join(EXTRA_FIELDS),
             )
         values = {
             name: _coerce(name, kind, extra[name])
             for name, (kind, _default, _doc) in EXTRA_FIELDS.items()
             if extra.get(name) not in (None, "")
         }
-        return cls(base_url=normalize_host(host, port), token=password, **values)
+        return cls(base_url=normalize_host(host, port), token=token, **values)
