@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from airflow_provider_hex._compat import BaseHook, aget_connection
 from airflow_provider_hex.hooks.settings import HexSettings
@@ -27,10 +27,17 @@ _ASYNC_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.Async
 
 
 def _shared_async_client() -> httpx.AsyncClient:
-    """The AsyncClient of the running event loop, made on first use."""
+    """The AsyncClient of the running event loop, made on first use.
+
+    Every hook in a process that runs on this loop (a triggerer holds hundreds of triggers on
+    one loop) shares it, and so shares its pool of keep-alive connections. Clients of loops
+    that have closed are dropped.
+    """
     import httpx
 
     loop = asyncio.get_running_loop()
+    for old_loop in [old for old in list(_ASYNC_CLIENTS) if old.is_closed()]:
+        _ASYNC_CLIENTS.pop(old_loop, None)
     client = _ASYNC_CLIENTS.get(loop)
     if client is None or client.is_closed:
         client = httpx.AsyncClient(
@@ -39,6 +46,13 @@ def _shared_async_client() -> httpx.AsyncClient:
         )
         _ASYNC_CLIENTS[loop] = client
     return client
+
+
+async def aclose_shared_client() -> None:
+    """Close the running loop's shared AsyncClient (a later call makes a new one)."""
+    client = _ASYNC_CLIENTS.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()
 
 
 class HexHookBase(BaseHook):
@@ -63,7 +77,11 @@ class HexHookBase(BaseHook):
     def _settings_from(conn: Any) -> HexSettings:
         extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
         return HexSettings.from_connection(
-            host=conn.host, port=conn.port, password=conn.password, extra=dict(extra or {})
+            host=conn.host,
+            port=conn.port,
+            password=conn.password,
+            extra=dict(extra or {}),
+            conn_id=getattr(conn, "conn_id", None),
         )
 
     @property
@@ -101,10 +119,16 @@ class HexHookBase(BaseHook):
         return self.session
 
     def close(self) -> None:
-        """Close the hook's HTTP session."""
+        """Close the hook's HTTP session (a later call opens a new one)."""
         if "session" in self.__dict__:
             self.session.close()
             del self.__dict__["session"]
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- calls -----------------------------------------------------------------------------
 

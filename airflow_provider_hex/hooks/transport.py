@@ -1,42 +1,40 @@
 """Sending requests to Hex: auth, timeouts, pacing, retries and error mapping, in one place.
 
-The rule for retries, written once here:
-
-* A request that **did not reach Hex** is always safe to send again: the connection was
-  refused or timed out while connecting, or Hex answered 429 (rate limited, not processed).
-* A request that **may have reached Hex** (no answer, a read timeout, a reset, 500/502/504)
-  is repeated only when repeating it cannot change the outcome (``idempotent``): reads,
-  cancels, deletes, sharing upserts.
-* A 503 is repeated for every request: Hex answers 503 when no kernel is free, and then no
-  run is created.
-* The POST that starts a run is **never** repeated after an ambiguous failure: Hex has no
-  idempotency key, so a repeat could start a second run. The same holds for other
-  creating POSTs (cells, groups, collections).
-
-Waits grow exponentially from ``retry_backoff`` with jitter, or follow ``Retry-After``
-(seconds or an HTTP date) up to ``max_retry_wait``. Every retry is logged with its reason
-and wait. The token is sent in a header and appears in no log line or exception.
+Every Hex call is a :class:`HexRequest` sent by :meth:`Transport.send` (``requests``) or
+:meth:`Transport.asend` (``httpx``). Both wait for the shared rate budget, retry by the rule
+written in :mod:`~airflow_provider_hex.hooks.retry` (a run-starting POST is never repeated
+after an ambiguous failure), log each retry with its reason and wait, and turn every answer
+into parsed JSON or a typed exception. The token is added by an auth callable whose repr
+hides it; it appears in no log line or exception, and is cut out of any response text quoted
+in an error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
 import logging
-import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from airflow_provider_hex import __version__
 from airflow_provider_hex.exceptions import (
     HexAPIError,
     HexConnectionError,
-    HexError,
     HexResponseError,
+    describe_body,
     error_from_response,
 )
 from airflow_provider_hex.hooks.budget import RateBudget, get_budget
+from airflow_provider_hex.hooks.retry import (
+    Attempt,
+    httpx_failure,
+    parse_retry_after,
+    requests_failure,
+    retry_delay,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -46,16 +44,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("airflow_provider_hex.transport")
 
-USER_AGENT = "airflow-provider-hex"
+USER_AGENT = f"airflow-provider-hex/{__version__}"
 #: Rate-limit groups of the Hex API that have their own limit besides the global one.
 STATUS_GROUP = "hex-api"
 CONTENT_GROUP = "hex-api-30rpm"
 RUN_START_GROUP = "hex-run-kernel"
 
+R = TypeVar("R")
+
 
 @dataclass(frozen=True)
 class HexRequest:
-    """One Hex API call: what to send and whether it may be sent again."""
+    """One Hex API call: what to send and whether it may be sent again.
+
+    :ivar expect_object: the success answer must be a JSON object (False for calls that
+        answer 204 or nothing useful).
+    :ivar if_lost: what an unanswered non-idempotent call may have done, for its error.
+    """
 
     method: str
     path: str
@@ -64,6 +69,8 @@ class HexRequest:
     idempotent: bool = True
     rate_group: str | None = None
     run_url: str | None = field(default=None, compare=False)
+    expect_object: bool = True
+    if_lost: str = "it may have taken effect; check before sending it again"
 
     def query(self) -> list[tuple[str, str | int | float | bool | None]]:
         """Query parameters with ``None`` dropped, lists repeated, booleans as true/false."""
@@ -76,43 +83,40 @@ class HexRequest:
         return out
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """What one attempt ended with: an HTTP status, or a failure before any answer."""
+class BearerAuth:
+    """Put the token on a request (``requests`` or ``httpx``); the repr hides the token."""
 
-    status: int | None = None
-    reached_server: bool = True
-    retry_after: float | None = None
-    reason: str = ""
+    def __init__(self, token: str) -> None:
+        self._token = token
 
+    def __call__(self, request: R) -> R:
+        """Add the ``Authorization`` header to ``request`` and return it."""
+        request.headers["Authorization"] = f"Bearer {self._token}"  # type: ignore[attr-defined]
+        return request
 
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    current = time.time() if now is None else now
-    return max(0.0, when.timestamp() - current)
+    def __repr__(self) -> str:
+        return "BearerAuth(<token hidden>)"
 
 
 class Transport:
     """Sends :class:`HexRequest` s for one Hex connection, sync or async.
 
     Holds no state between calls besides the shared budget; the HTTP session or client
-    belongs to the caller (the hook) so that connections are reused.
+    belongs to the caller (the hook) so that connections are reused. ``sleep`` and
+    ``asleep`` are the waits used between attempts (replace them to test retries).
     """
 
-    def __init__(self, settings: HexSettings, *, sleep: Any = time.sleep) -> None:
+    def __init__(
+        self,
+        settings: HexSettings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        asleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.settings = settings
         self._sleep = sleep
+        self._asleep = asleep
+        self.auth = BearerAuth(settings.token)
         self.budget: RateBudget | None = None
         if settings.rate_budget:
             self.budget = get_budget(
@@ -135,12 +139,8 @@ class Transport:
         return self.settings.api_url + request.path
 
     def headers(self, request: HexRequest) -> dict[str, str]:
-        """Headers of every request, the token's included."""
-        headers = {
-            "Authorization": f"Bearer {self.settings.token}",
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
+        """Headers of ``request`` (the token is added by :attr:`auth`, not here)."""
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if request.body is not None:
             headers["Content-Type"] = "application/json"
         return headers
@@ -167,29 +167,47 @@ class Transport:
             )
         return wait
 
+    def _pause_left(self) -> float:
+        """Seconds left of a 429 pause the budget began while this caller waited."""
+        return 0.0 if self.budget is None else self.budget.pause_left()
+
+    def wait_for_budget(self, request: HexRequest) -> None:
+        """Sleep until the shared budget lets ``request`` go."""
+        wait = self.budget_wait(request)
+        while wait > 0:
+            self._sleep(wait)
+            wait = self._pause_left()
+
+    async def await_budget(self, request: HexRequest) -> None:
+        """Async :meth:`wait_for_budget`."""
+        wait = self.budget_wait(request)
+        while wait > 0:
+            await self._asleep(wait)
+            wait = self._pause_left()
+
     def retry_wait(self, request: HexRequest, attempt_no: int, attempt: Attempt) -> float | None:
-        """Seconds to wait before repeating ``request`` after ``attempt``, or None to stop."""
-        if attempt_no >= self.settings.max_retries:
-            return None
-        status = attempt.status
-        if status == 429 and self.budget is not None:
+        """Seconds to wait before repeating ``request`` after ``attempt``, or None to stop.
+
+        Follows the rule of :mod:`~airflow_provider_hex.hooks.retry`; a 429 also slows the
+        shared budget down.
+        """
+        if attempt.status == 429 and self.budget is not None:
             self.budget.penalize(attempt.retry_after)
-        not_landed = not attempt.reached_server or status in (429, 503)
-        maybe_landed = status in (500, 502, 504) or (status is None and attempt.reached_server)
-        if not (not_landed or (maybe_landed and request.idempotent)):
-            return None
-        if attempt.retry_after is not None:
-            if attempt.retry_after > self.settings.max_retry_wait:
-                return None
-            return attempt.retry_after + random.uniform(0, 0.1)
-        backoff: float = self.settings.retry_backoff * (2.0**attempt_no)
-        return min(self.settings.max_retry_wait, backoff) * random.uniform(0.5, 1.0)
+        return retry_delay(
+            attempt,
+            attempt_no,
+            idempotent=request.idempotent,
+            max_retries=self.settings.max_retries,
+            retry_backoff=self.settings.retry_backoff,
+            max_retry_wait=self.settings.max_retry_wait,
+            what=f"{request.method} {request.path}",
+        )
 
     def _log_retry(
         self, request: HexRequest, attempt_no: int, attempt: Attempt, wait: float
     ) -> None:
         log.warning(
-            "Hex %s %s: %s; retry %d of %d in %.1fs",
+            "Hex %s %s: %s; retry %d of %d in %.2fs",
             request.method,
             request.path,
             attempt.reason,
@@ -198,22 +216,24 @@ class Transport:
             wait,
         )
 
+    def _redact(self, text: str) -> str:
+        return text.replace(self.settings.token, "<token hidden>")
+
     def result(self, request: HexRequest, status: int, text: str, headers: Any) -> Any:
         """Parse a final answer: JSON on success, the mapped exception otherwise."""
+        text = self._redact(text)
         if 200 <= status < 300:
-            if status == 204 or not text.strip():
-                return None
-            try:
-                return json.loads(text)
-            except ValueError:
-                raise HexResponseError(
-                    f"Hex {request.method} {request.path} answered HTTP {status} with a body "
-                    f"that is not JSON: {text.strip()[:200]!r}",
-                    status=status,
-                    method=request.method,
-                    path=request.path,
-                    body=text,
-                ) from None
+            return self._success(request, status, text, headers.get("Content-Type", ""))
+        if 300 <= status < 400:
+            raise HexResponseError(
+                f"Hex {request.method} {request.path} answered HTTP {status}, a redirect to "
+                f"{self._redact(headers.get('Location') or '(nowhere)')!r}; check the Hex "
+                f"connection's host (now {self.settings.base_url})",
+                status=status,
+                method=request.method,
+                path=request.path,
+                body=text,
+            )
         error = error_from_response(
             status=status,
             text=text,
@@ -224,15 +244,57 @@ class Transport:
             content_type=headers.get("Content-Type", ""),
         )
         if request.run_url and isinstance(error, HexAPIError) and error.run_url is None:
-            error.run_url = request.run_url
-            error.args = (error.describe(),)
+            error.with_run_url(request.run_url)
         raise error
+
+    def _success(self, request: HexRequest, status: int, text: str, content_type: str) -> Any:
+        answer: Any = None
+        if text.strip():
+            try:
+                answer = json.loads(text)
+            except ValueError:
+                answer = _NOT_JSON
+        if answer is _NOT_JSON or (request.expect_object and not isinstance(answer, dict)):
+            shape = (
+                describe_body(text, content_type)
+                if answer is _NOT_JSON or answer is None
+                else f"JSON that is not an object: {text.strip()[:200]!r}"
+            )
+            raise HexResponseError(
+                f"Hex {request.method} {request.path} answered HTTP {status} with {shape}",
+                status=status,
+                method=request.method,
+                path=request.path,
+                body=text,
+            )
+        return answer
 
     def _answer(self, status: int, headers: Any) -> Attempt:
         return Attempt(
             status=status,
             retry_after=parse_retry_after(headers.get("Retry-After")),
             reason=f"HTTP {status}",
+        )
+
+    def connection_error(
+        self, request: HexRequest, attempt: Attempt, attempts: int
+    ) -> HexConnectionError:
+        """The error for a request that got no answer, saying what Hex may have done."""
+        if not attempt.reached_server:
+            landed = " Hex did not receive it."
+        elif request.idempotent:
+            landed = " Hex may have received it."
+        else:
+            landed = f" Hex may have received it, so it was not sent again: {request.if_lost}."
+        if request.run_url:
+            landed += f" Run: {request.run_url}"
+        return HexConnectionError(
+            f"Hex {request.method} {request.path} failed after {attempts} attempt(s): "
+            f"{attempt.reason}.{landed}",
+            method=request.method,
+            path=request.path,
+            may_have_reached_hex=attempt.reached_server,
+            attempts=attempts,
         )
 
     # -- sync ------------------------------------------------------------------------------
@@ -243,7 +305,7 @@ class Transport:
 
         attempt_no = 0
         while True:
-            self._sleep(self.budget_wait(request))
+            self.wait_for_budget(request)
             try:
                 response = session.request(
                     request.method,
@@ -251,14 +313,15 @@ class Transport:
                     params=request.query(),
                     data=self.content(request),
                     headers=self.headers(request),
+                    auth=self.auth,
                     timeout=self.timeouts(),
                     allow_redirects=False,
                 )
             except requests.exceptions.RequestException as err:
-                attempt = _sync_failure(err)
+                attempt = requests_failure(err)
                 wait = self.retry_wait(request, attempt_no, attempt)
                 if wait is None:
-                    raise _connection_error(request, attempt, attempt_no) from err
+                    raise self.connection_error(request, attempt, attempt_no + 1) from err
             else:
                 attempt = self._answer(response.status_code, response.headers)
                 wait = (
@@ -270,6 +333,7 @@ class Transport:
                     return self.result(
                         request, response.status_code, response.text, response.headers
                     )
+                response.close()
             self._log_retry(request, attempt_no, attempt, wait)
             self._sleep(wait)
             attempt_no += 1
@@ -284,7 +348,7 @@ class Transport:
         timeout = httpx.Timeout(read, connect=connect)
         attempt_no = 0
         while True:
-            await asyncio.sleep(self.budget_wait(request))
+            await self.await_budget(request)
             try:
                 response = await client.request(
                     request.method,
@@ -292,13 +356,15 @@ class Transport:
                     params=request.query(),
                     content=self.content(request),
                     headers=self.headers(request),
+                    auth=self.auth,
                     timeout=timeout,
+                    follow_redirects=False,
                 )
             except httpx.HTTPError as err:
-                attempt = _async_failure(err)
+                attempt = httpx_failure(err)
                 wait = self.retry_wait(request, attempt_no, attempt)
                 if wait is None:
-                    raise _connection_error(request, attempt, attempt_no) from err
+                    raise self.connection_error(request, attempt, attempt_no + 1) from err
             else:
                 attempt = self._answer(response.status_code, response.headers)
                 wait = (
@@ -311,58 +377,8 @@ class Transport:
                         request, response.status_code, response.text, response.headers
                     )
             self._log_retry(request, attempt_no, attempt, wait)
-            await asyncio.sleep(wait)
+            await self._asleep(wait)
             attempt_no += 1
 
 
-def _connection_error(request: HexRequest, attempt: Attempt, attempt_no: int) -> HexError:
-    landed = (
-        ""
-        if not attempt.reached_server
-        else (
-            " The request may have reached Hex"
-            + (
-                "; it was not repeated because it is not safe to repeat"
-                + (
-                    f" (check the project's runs before starting another: {request.run_url})"
-                    if request.run_url
-                    else ""
-                )
-                if not request.idempotent
-                else ""
-            )
-            + "."
-        )
-    )
-    return HexConnectionError(
-        f"Hex {request.method} {request.path} failed after {attempt_no + 1} attempt(s): "
-        f"{attempt.reason}.{landed}"
-    )
-
-
-def _sync_failure(err: Exception) -> Attempt:
-    import requests
-
-    if isinstance(err, requests.exceptions.ConnectTimeout):
-        return Attempt(reached_server=False, reason="timed out connecting")
-    if isinstance(err, requests.exceptions.ConnectionError):
-        text = repr(err)
-        refused = "NewConnectionError" in text or "Connection refused" in text
-        if refused or "NameResolutionError" in text:
-            return Attempt(reached_server=False, reason="could not connect")
-        return Attempt(reason="connection lost before an answer")
-    if isinstance(err, requests.exceptions.Timeout):
-        return Attempt(reason="timed out waiting for an answer")
-    return Attempt(reason=type(err).__name__)
-
-
-def _async_failure(err: Exception) -> Attempt:
-    import httpx
-
-    if isinstance(err, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return Attempt(reached_server=False, reason="timed out connecting")
-    if isinstance(err, httpx.ConnectError):
-        return Attempt(reached_server=False, reason="could not connect")
-    if isinstance(err, httpx.TimeoutException):
-        return Attempt(reason="timed out waiting for an answer")
-    return Attempt(reason=f"connection lost before an answer ({type(err).__name__})")
+_NOT_JSON = object()
