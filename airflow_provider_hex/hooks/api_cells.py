@@ -9,6 +9,7 @@ from airflow_provider_hex.hooks.pagination import Pager, cursor_pager
 from airflow_provider_hex.hooks.transport import CONTENT_GROUP, HexRequest
 from airflow_provider_hex.types import Cell, CellType, ChildPosition
 from airflow_provider_hex.validation import (
+    require_bool,
     require_enum,
     require_limit,
     require_text,
@@ -67,7 +68,7 @@ class CellsAPI:
             if data_connection_id is not None:
                 variant["dataConnectionId"] = require_uuid("data_connection_id", data_connection_id)
             if is_dataframe_sql is not None:
-                variant["isDataframeSql"] = is_dataframe_sql
+                variant["isDataframeSql"] = require_bool("is_dataframe_sql", is_dataframe_sql)
             if output_dataframe is not None:
                 variant["outputDataframe"] = require_text("output_dataframe", output_dataframe)
         else:
@@ -97,7 +98,15 @@ class CellsAPI:
         return cast(
             Cell,
             self._call(
-                HexRequest("POST", "/cells", body=body, idempotent=False, rate_group=CONTENT_GROUP)
+                HexRequest(
+                    "POST",
+                    "/cells",
+                    body=body,
+                    idempotent=False,
+                    rate_group=CONTENT_GROUP,
+                    if_lost="a cell may have been created; list the project's cells before "
+                    "creating it again",
+                )
             ),
         )
 
@@ -175,5 +184,7 @@ class CellsAPI:
     def delete_cell(self, cell_id: str) -> str:
         """Delete a cell from the draft (DeleteCell); return its id."""
         require_uuid("cell_id", cell_id)
-        answer = self._call(HexRequest("DELETE", f"/cells/{cell_id}", rate_group=CONTENT_GROUP))
-        return str((answer or {}).get("cellId", cell_id))
+        answer = self._call(
+            HexRequest("DELETE", f"/cells/{cell_id}", rate_group=CONTENT_GROUP, expect_object=False)
+        )
+        return str(answer.get("cellId", cell_id)) if isinstance(answer, dict) else cell_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -14,7 +15,13 @@ from airflow_provider_hex.types import (
     PublishGuidesResult,
     UpsertGuidesResult,
 )
-from airflow_provider_hex.validation import require_limit, require_text, require_uuid, require_uuids
+from airflow_provider_hex.validation import (
+    require_json_object,
+    require_limit,
+    require_text,
+    require_uuid,
+    require_uuids,
+)
 
 #: Hex's limit on one guide file's contents, in characters.
 MAX_GUIDE_CHARS = 100_000
@@ -89,11 +96,21 @@ class GuidesAPI:
     def delete_guide_draft(self, org_guide_file_id: str) -> None:
         """Delete a guide draft (DeleteGuideDraft)."""
         require_uuid("org_guide_file_id", org_guide_file_id)
-        self._call(HexRequest("DELETE", f"/guides/draft/{org_guide_file_id}"))
+        self._call(HexRequest("DELETE", f"/guides/draft/{org_guide_file_id}", expect_object=False))
 
-    def list_draft_guides(self, *, limit: int = 100) -> Pager[GuideFile]:
-        """Every draft guide (ListDraftGuides), fetched lazily."""
+    def list_draft_guides(
+        self, *, limit: int = 100, external_source: Mapping[str, Any] | None = None
+    ) -> Pager[GuideFile]:
+        """Every draft guide (ListDraftGuides), fetched lazily.
+
+        :param external_source: only guides synced from this source, e.g.
+            ``{"source": "github", "owner": "acme", "repo": "guides", ...}``.
+        """
         require_limit("limit", limit, 100)
+        params: dict[str, Any] = {}
+        if external_source is not None:
+            source = require_json_object("external_source", external_source)
+            params["externalSource"] = json.dumps(source, separators=(",", ":"))
         return cursor_pager(
-            self._call, "/guides/draft/list", {}, limit=limit, rate_group=CONTENT_GROUP
+            self._call, "/guides/draft/list", params, limit=limit, rate_group=CONTENT_GROUP
         )

@@ -11,6 +11,7 @@ from airflow_provider_hex.hooks.transport import CONTENT_GROUP, STATUS_GROUP, He
 from airflow_provider_hex.types import AccessLevel, Project, SharingResult
 from airflow_provider_hex.validation import (
     require_access_map,
+    require_choice,
     require_enum,
     require_limit,
     require_text,
@@ -22,12 +23,6 @@ SHARING_BATCH = 25
 
 _SORT_BY = ("CREATED_AT", "LAST_EDITED_AT", "LAST_PUBLISHED_AT")
 _SORT_DIRECTION = ("ASC", "DESC")
-
-
-def _choice(argument: str, value: str | None, allowed: Sequence[str]) -> str | None:
-    if value is not None and value not in allowed:
-        raise HexInvalidArgumentError(argument, value, f"expected one of {', '.join(allowed)}")
-    return value
 
 
 class ProjectsAPI:
@@ -82,8 +77,8 @@ class ProjectsAPI:
             "creatorEmail": creator_email,
             "ownerEmail": owner_email,
             "collectionId": collection_id,
-            "sortBy": _choice("sort_by", sort_by, _SORT_BY),
-            "sortDirection": _choice("sort_direction", sort_direction, _SORT_DIRECTION),
+            "sortBy": require_choice("sort_by", sort_by, _SORT_BY),
+            "sortDirection": require_choice("sort_direction", sort_direction, _SORT_DIRECTION),
         }
         return cursor_pager(self._call, "/projects", params, limit=limit)
 
@@ -118,8 +113,8 @@ class ProjectsAPI:
         if not levels:
             raise HexInvalidArgumentError(argument, access, "names nobody to share with")
         items = list(levels.items())
-        result: SharingResult | None = None
         errors: list[dict[str, Any]] = []
+        answer: dict[str, Any] = {}
         for start in range(0, len(items), SHARING_BATCH):
             batch = [entry(pid, level) for pid, level in items[start : start + SHARING_BATCH]]
             answer = self._call(
@@ -131,9 +126,7 @@ class ProjectsAPI:
                 )
             )
             errors.extend(answer.get("errors") or [])
-            result = SharingResult(project=answer.get("project"), errors=errors)
-        assert result is not None
-        return result
+        return SharingResult(project=cast(Project, answer.get("project")), errors=errors)
 
     def edit_project_sharing_users(
         self, project_id: str, users: Mapping[str, AccessLevel | str]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.hooks.pagination import Pager
+from airflow_provider_hex.hooks.pagination import Pager, shape_error
 from airflow_provider_hex.hooks.transport import RUN_START_GROUP, STATUS_GROUP, HexRequest
 from airflow_provider_hex.types import (
     NotificationType,
@@ -18,15 +18,21 @@ from airflow_provider_hex.types import (
     RunTrigger,
 )
 from airflow_provider_hex.validation import (
+    require_bool,
     require_enum,
     require_json_object,
     require_limit,
+    require_offset,
     require_text,
     require_uuid,
     require_uuids,
 )
 
 _SCREENSHOT_FORMATS = ("png", "pdf")
+#: What a RunProject call that got no answer may have done.
+RUN_MAY_HAVE_STARTED = (
+    "a run may have started; check the project's runs (get_project_runs) before starting another"
+)
 _NOTIFICATION_KEYS = frozenset(
     {
         "type",
@@ -91,17 +97,19 @@ def run_project_request(
     """Build (and check) the RunProject request."""
     require_uuid("project_id", project_id)
     body: dict[str, Any] = {}
-    if input_params:
-        body["inputParams"] = require_json_object("input_params", input_params)
+    if input_params is not None:
+        params = require_json_object("input_params", input_params)
+        if params:
+            body["inputParams"] = params
     if view_id is not None:
-        if input_params:
+        if body.get("inputParams"):
             raise HexInvalidArgumentError(
                 "view_id",
                 view_id,
                 "Hex refuses view_id together with input_params; pass one of them",
             )
         body["viewId"] = require_text("view_id", view_id)
-    if update_published_results and input_params:
+    if update_published_results and body.get("inputParams"):
         raise HexInvalidArgumentError(
             "update_published_results",
             True,
@@ -114,9 +122,7 @@ def run_project_request(
         ("useCachedSqlResults", "use_cached_sql_results", use_cached_sql_results),
     ):
         if value is not None:
-            if not isinstance(value, bool):
-                raise HexInvalidArgumentError(name, value, "expected True or False")
-            body[key] = value
+            body[key] = require_bool(name, value)
     if notifications is not None:
         if isinstance(notifications, str | bytes | Mapping) or not isinstance(
             notifications, Sequence
@@ -129,6 +135,7 @@ def run_project_request(
         body=body,
         idempotent=False,
         rate_group=RUN_START_GROUP,
+        if_lost=RUN_MAY_HAVE_STARTED,
     )
 
 
@@ -152,9 +159,7 @@ def project_runs_request(
     """Build one page of GetProjectRuns."""
     require_uuid("project_id", project_id)
     require_limit("limit", limit, 100)
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise HexInvalidArgumentError("offset", offset, "expected an integer >= 0")
-    params: dict[str, Any] = {"limit": limit, "offset": offset}
+    params: dict[str, Any] = {"limit": limit, "offset": require_offset("offset", offset)}
     if status is not None:
         params["statusFilter"] = require_enum("status", status, RunStatus).value
     if run_trigger is not None:
@@ -166,23 +171,33 @@ def cancel_run_request(project_id: str, run_id: str, run_url: str | None = None)
     """Build the CancelRun request (safe to repeat: cancelling twice cancels once)."""
     require_uuid("project_id", project_id)
     require_uuid("run_id", run_id)
-    return HexRequest("DELETE", f"/projects/{project_id}/runs/{run_id}", run_url=run_url)
+    return HexRequest(
+        "DELETE", f"/projects/{project_id}/runs/{run_id}", run_url=run_url, expect_object=False
+    )
 
 
-def runs_page(answer: Any, offset: int) -> Page[ProjectRun]:
-    """Turn a GetProjectRuns answer into a :class:`Page` whose cursors are offsets."""
-    runs = cast(list[ProjectRun], (answer or {}).get("runs") or [])
+def _offset_of(url: Any) -> str | None:
+    if not isinstance(url, str) or not url:
+        return None
+    found = parse_qs(urlsplit(url).query).get("offset")
+    return found[0] if found and found[0].isdigit() else None
 
-    def offset_of(url: Any) -> str | None:
-        if not url:
-            return None
-        found = parse_qs(urlsplit(str(url)).query).get("offset")
-        return found[0] if found else None
 
-    next_offset = offset_of(answer.get("nextPage")) if answer else None
-    if answer and answer.get("nextPage") and next_offset is None:
-        next_offset = str(offset + len(runs))
-    return Page(values=runs, after=next_offset, before=offset_of(answer.get("previousPage")))
+def runs_page(request: HexRequest, answer: Any, offset: int) -> Page[ProjectRun]:
+    """Turn a GetProjectRuns answer into a :class:`Page` whose cursors are offsets.
+
+    The next cursor is the ``offset`` of Hex's ``nextPage`` URL (or, if that URL has none,
+    this offset plus the runs received); None when ``nextPage`` is null.
+    """
+    runs = answer.get("runs") if isinstance(answer, dict) else None
+    if not isinstance(runs, list):
+        raise shape_error(request, "a page of runs", answer)
+    next_url = answer.get("nextPage")
+    after = (_offset_of(next_url) or str(offset + len(runs))) if next_url else None
+    before = _offset_of(answer.get("previousPage"))
+    if answer.get("previousPage") and before is None:
+        before = str(max(0, offset - len(runs)))
+    return Page(values=cast(list[ProjectRun], runs), after=after, before=before)
 
 
 class RunsAPI:
@@ -208,8 +223,10 @@ class RunsAPI:
     ) -> RunStarted:
         """Start a run of the project's latest published version (RunProject).
 
-        Sent once: an ambiguous failure (no answer, 5xx) is raised, never repeated, because
-        Hex would start a second run. Only a 429 or a 503 (nothing started) is retried.
+        Never repeated after an ambiguous failure (no answer, a reset, 500/502/504): Hex has
+        no idempotency key and would start a second run, so the error is raised and says a
+        run may have started. Only failures where nothing started are retried: a refused or
+        timed-out connect, 429 and 503.
 
         :param project_id: the project's UUID.
         :param input_params: values for the published app's inputs, by variable name.
@@ -264,13 +281,11 @@ class RunsAPI:
         project_runs_request(project_id, limit=limit, status=status, run_trigger=run_trigger)
 
         def fetch(after: str | None, before: str | None) -> Page[ProjectRun]:
-            offset = int(after or before or 0)
-            answer = self._call(
-                project_runs_request(
-                    project_id, limit=limit, offset=offset, status=status, run_trigger=run_trigger
-                )
+            offset = require_offset("after" if after else "before", after or before or 0)
+            request = project_runs_request(
+                project_id, limit=limit, offset=offset, status=status, run_trigger=run_trigger
             )
-            return runs_page(answer, offset)
+            return runs_page(request, self._call(request), offset)
 
         return Pager(fetch)
 
@@ -284,12 +299,10 @@ class RunsAPI:
         offset: int = 0,
     ) -> Page[ProjectRun]:
         """Async: one page of :meth:`get_project_runs`."""
-        answer = await self._acall(
-            project_runs_request(
-                project_id, limit=limit, offset=offset, status=status, run_trigger=run_trigger
-            )
+        request = project_runs_request(
+            project_id, limit=limit, offset=offset, status=status, run_trigger=run_trigger
         )
-        return runs_page(answer, offset)
+        return runs_page(request, await self._acall(request), offset)
 
     def cancel_run(self, project_id: str, run_id: str, *, run_url: str | None = None) -> None:
         """Cancel a run (CancelRun). Hex refuses (422) to cancel a run that has ended."""

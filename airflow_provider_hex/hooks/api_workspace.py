@@ -6,11 +6,16 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.hooks.api_projects import _choice
 from airflow_provider_hex.hooks.pagination import Pager, cursor_pager
 from airflow_provider_hex.hooks.transport import CONTENT_GROUP, STATUS_GROUP, HexRequest
 from airflow_provider_hex.types import Collection, CurrentUser, DataConnection, Group, User
-from airflow_provider_hex.validation import require_limit, require_text, require_uuid, require_uuids
+from airflow_provider_hex.validation import (
+    require_choice,
+    require_limit,
+    require_text,
+    require_uuid,
+    require_uuids,
+)
 
 _MAX_MEMBERS = 100
 
@@ -72,13 +77,19 @@ class WorkspaceAPI:
         """Create a collection, optionally shared with users, groups and the workspace."""
         body: dict[str, Any] = {"name": require_text("name", name)}
         if description is not None:
-            body["description"] = description
+            body["description"] = require_text("description", description, allow_empty=True)
         sharing = _collection_sharing(users, groups, workspace_members)
         if sharing:
             body["sharing"] = sharing
-        return cast(
-            Collection, self._call(HexRequest("POST", "/collections", body=body, idempotent=False))
+        request = HexRequest(
+            "POST",
+            "/collections",
+            body=body,
+            idempotent=False,
+            if_lost="a collection may have been created; list the collections before "
+            "creating it again",
         )
+        return cast(Collection, self._call(request))
 
     def get_collection(self, collection_id: str) -> Collection:
         """Return a collection."""
@@ -93,7 +104,7 @@ class WorkspaceAPI:
         return cursor_pager(
             self._call,
             "/collections",
-            {"sortBy": _choice("sort_by", sort_by, ("NAME",))},
+            {"sortBy": require_choice("sort_by", sort_by, ("NAME",))},
             limit=limit,
         )
 
@@ -113,7 +124,7 @@ class WorkspaceAPI:
         if name is not None:
             body["name"] = require_text("name", name)
         if description is not None:
-            body["description"] = description
+            body["description"] = require_text("description", description, allow_empty=True)
         sharing = _collection_sharing(users, groups, workspace_members)
         if sharing:
             body["sharing"] = {"upsert": sharing}
@@ -130,7 +141,15 @@ class WorkspaceAPI:
         body: dict[str, Any] = {"name": require_text("name", name)}
         if (members := _members("user_ids", user_ids)) is not None:
             body["members"] = {"users": members}
-        return cast(Group, self._call(HexRequest("POST", "/groups", body=body, idempotent=False)))
+        request = HexRequest(
+            "POST",
+            "/groups",
+            body=body,
+            idempotent=False,
+            if_lost="a group may have been created (names need not be unique); list the "
+            "groups before creating it again",
+        )
+        return cast(Group, self._call(request))
 
     def get_group(self, group_id: str) -> Group:
         """Return a group."""
@@ -143,8 +162,8 @@ class WorkspaceAPI:
         """Every group (ListGroups), fetched lazily."""
         require_limit("limit", limit, 500)
         params = {
-            "sortBy": _choice("sort_by", sort_by, ("CREATED_AT", "NAME")),
-            "sortDirection": _choice("sort_direction", sort_direction, ("ASC", "DESC")),
+            "sortBy": require_choice("sort_by", sort_by, ("CREATED_AT", "NAME")),
+            "sortDirection": require_choice("sort_direction", sort_direction, ("ASC", "DESC")),
         }
         return cursor_pager(self._call, "/groups", params, limit=limit)
 
@@ -175,7 +194,7 @@ class WorkspaceAPI:
     def delete_group(self, group_id: str) -> None:
         """Delete a group."""
         require_uuid("group_id", group_id)
-        self._call(HexRequest("DELETE", f"/groups/{group_id}"))
+        self._call(HexRequest("DELETE", f"/groups/{group_id}", expect_object=False))
 
     # -- users, data connections -------------------------------------------------------------
 
@@ -199,8 +218,8 @@ class WorkspaceAPI:
         params = {
             "groupId": None if group_id is None else require_uuid("group_id", group_id),
             "userIds": None if user_ids is None else ",".join(require_uuids("user_ids", user_ids)),
-            "sortBy": _choice("sort_by", sort_by, ("NAME", "EMAIL")),
-            "sortDirection": _choice("sort_direction", sort_direction, ("ASC", "DESC")),
+            "sortBy": require_choice("sort_by", sort_by, ("NAME", "EMAIL")),
+            "sortDirection": require_choice("sort_direction", sort_direction, ("ASC", "DESC")),
         }
         return cursor_pager(self._call, "/users", params, limit=limit, rate_group=CONTENT_GROUP)
 
@@ -218,8 +237,8 @@ class WorkspaceAPI:
         """Every data connection of the workspace (ListDataConnections)."""
         require_limit("limit", limit, 100)
         params = {
-            "sortBy": _choice("sort_by", sort_by, ("NAME", "CREATED_AT")),
-            "sortDirection": _choice("sort_direction", sort_direction, ("ASC", "DESC")),
+            "sortBy": require_choice("sort_by", sort_by, ("NAME", "CREATED_AT")),
+            "sortDirection": require_choice("sort_direction", sort_direction, ("ASC", "DESC")),
         }
         return cursor_pager(
             self._call, "/data-connections", params, limit=limit, rate_group=STATUS_GROUP

@@ -20,6 +20,7 @@ from airflow_provider_hex.connection_form import (
     PLACEHOLDERS,
     RELABELING,
 )
+from airflow_provider_hex.exceptions import HexAuthError, HexError, HexInvalidArgumentError
 from airflow_provider_hex.hooks.api_cells import CellsAPI
 from airflow_provider_hex.hooks.api_guides import GuidesAPI
 from airflow_provider_hex.hooks.api_projects import ProjectsAPI
@@ -39,8 +40,18 @@ class HexHook(RunsAPI, ProjectsAPI, CellsAPI, WorkspaceAPI, GuidesAPI, HexHookBa
         """Check the token against Hex and say which workspace and user it reached."""
         try:
             me = self.get_current_user()
-        except Exception as err:  # the UI shows the message; never the token
-            return False, str(err)
+        except HexAuthError as err:
+            return False, (
+                f"Hex at {self.base_url} refused the API token (HTTP {err.status}): check the "
+                "connection's password, and that its host is your workspace's "
+                f"(e.g. app.hex.tech, eu.hex.tech). {err}"
+            )
+        except HexInvalidArgumentError as err:
+            return False, f"The Hex connection {self.hex_conn_id!r} is not usable: {err}"
+        except HexError as err:
+            return False, f"Could not check the Hex connection at {self.base_url}: {err}"
+        except Exception as err:  # e.g. the connection does not exist; never the token
+            return False, f"Could not check the Hex connection {self.hex_conn_id!r}: {err}"
         org = (me.get("org") or {}).get("id", "unknown")
         who = me.get("email") or "a workspace token"
         return True, f"Connected to Hex at {self.base_url} as {who} (workspace {org})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
+from airflow_provider_hex.exceptions import HexResponseError
 from airflow_provider_hex.hooks.transport import HexRequest
 from airflow_provider_hex.types import Page
 
@@ -20,7 +21,11 @@ PageFetcher = Callable[[str | None, str | None], Page[T]]
 
 
 class Pager(Generic[T]):
-    """Every item of a Hex list, fetched lazily page by page."""
+    """Every item of a Hex list, fetched lazily page by page.
+
+    Nothing is sent until the pager is iterated (or :meth:`page` is called); each further
+    page is fetched only when iteration reaches it.
+    """
 
     def __init__(self, fetch: PageFetcher[T], *, max_items: int | None = None) -> None:
         self._fetch = fetch
@@ -56,6 +61,28 @@ class Pager(Generic[T]):
         return list(self)
 
 
+def shape_error(request: HexRequest, expected: str, answer: Any) -> HexResponseError:
+    """The error for a success answer whose JSON lacks what Hex documents."""
+    text = repr(answer)[:200]
+    return HexResponseError(
+        f"Hex {request.method} {request.path} answered with JSON that is not {expected}: {text}",
+        status=200,
+        method=request.method,
+        path=request.path,
+        body=text,
+    )
+
+
+def values_page(request: HexRequest, answer: Any) -> Page[Any]:
+    """Read a cursor-paginated answer (``{"values": [...], "pagination": {...}}``)."""
+    values = answer.get("values") if isinstance(answer, dict) else None
+    cursors = answer.get("pagination") if isinstance(answer, dict) else None
+    if not isinstance(values, list) or not isinstance(cursors, dict | None):
+        raise shape_error(request, "a page of values", answer)
+    cursors = cursors or {}
+    return Page(values=values, after=cursors.get("after"), before=cursors.get("before"))
+
+
 def cursor_pager(
     call: Callable[[HexRequest], Any],
     path: str,
@@ -68,12 +95,7 @@ def cursor_pager(
 
     def fetch(after: str | None, before: str | None) -> Page[Any]:
         query = {**params, "limit": limit, "after": after, "before": before}
-        answer = call(HexRequest("GET", path, params=query, rate_group=rate_group)) or {}
-        cursors = answer.get("pagination") or {}
-        return Page(
-            values=list(answer.get("values") or []),
-            after=cursors.get("after"),
-            before=cursors.get("before"),
-        )
+        request = HexRequest("GET", path, params=query, rate_group=rate_group)
+        return values_page(request, call(request))
 
     return Pager(fetch)
