@@ -1,0 +1,128 @@
+"""What the Hex content operators share: the lazy hook, template-aware checks, cell lookup.
+
+Kept light on purpose: importing an operator module at DAG-parse time must not import the
+HTTP client, so the hook is imported the first time a task needs it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from airflow.sdk import BaseOperator
+
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
+from airflow_provider_hex.validation import require_text, require_uuid
+
+if TYPE_CHECKING:
+    from airflow_provider_hex.hooks.hex import HexHook
+    from airflow_provider_hex.types import Cell
+
+T = TypeVar("T")
+
+#: How many labels a "no cell has this label" error lists, to keep it readable.
+_LABELS_SHOWN = 20
+
+
+def is_dynamic(value: Any) -> bool:
+    """Tell whether ``value`` is only known at run time (a Jinja template or an XComArg)."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if not isinstance(value, os.PathLike) and callable(getattr(value, "resolve", None)):
+        return True  # XComArg, literal() and other values Airflow resolves when rendering
+    if isinstance(value, Mapping):
+        return any(is_dynamic(k) or is_dynamic(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set):
+        return any(is_dynamic(v) for v in value)
+    return False
+
+
+def check_static(check: Callable[[str, Any], T], argument: str, value: Any) -> None:
+    """Run ``check(argument, value)`` now unless the value is a template or an XComArg.
+
+    Operators call this in ``__init__`` so a wrong literal argument fails when the DAG is
+    parsed; ``execute`` checks every argument again after rendering.
+    """
+    if value is not None and not is_dynamic(value):
+        check(argument, value)
+
+
+def require_bool(argument: str, value: Any) -> bool:
+    """Check ``value`` is a real bool (a string ``"false"`` would be truthy)."""
+    if not isinstance(value, bool):
+        raise HexInvalidArgumentError(argument, value, "expected True or False")
+    return value
+
+
+def require_cell_reference(
+    cell_id: Any, project_id: Any, cell_label: Any, *, static: bool = False
+) -> None:
+    """Check a cell is named either by ``cell_id`` or by ``project_id`` + ``cell_label``."""
+    if (cell_id is None) == (cell_label is None):
+        raise HexInvalidArgumentError(
+            "cell_id", cell_id, "name the cell by cell_id, or by project_id and cell_label"
+        )
+    if cell_label is not None and project_id is None:
+        raise HexInvalidArgumentError(
+            "project_id", None, "a cell_label is looked up within a project: give project_id"
+        )
+    checks: list[tuple[Callable[[str, Any], str], str, Any]] = (
+        [(require_uuid, "cell_id", cell_id)]
+        if cell_id is not None
+        else [(require_uuid, "project_id", project_id), (require_text, "cell_label", cell_label)]
+    )
+    for check, argument, value in checks:
+        if static:
+            check_static(check, argument, value)
+        else:
+            check(argument, value)
+
+
+def find_cell_by_label(hook: HexHook, project_id: str, label: str) -> Cell:
+    """Return the one cell of the project's draft with this label, reading every page.
+
+    :raises HexInvalidArgumentError: when no cell, or more than one, has the label.
+    """
+    cells = list(hook.list_cells(project_id))
+    matches = [cell for cell in cells if cell.get("label") == label]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        labels = sorted({str(c["label"]) for c in cells if c.get("label")})
+        shown = ", ".join(repr(x) for x in labels[:_LABELS_SHOWN])
+        more = f" and {len(labels) - _LABELS_SHOWN} more" if len(labels) > _LABELS_SHOWN else ""
+        raise HexInvalidArgumentError(
+            "cell_label",
+            label,
+            f"no cell of project {project_id} has this label "
+            f"({len(cells)} cells; labels: {shown or 'none'}{more})",
+        )
+    ids = ", ".join(str(c["id"]) for c in matches)
+    raise HexInvalidArgumentError(
+        "cell_label",
+        label,
+        f"{len(matches)} cells of project {project_id} have this label ({ids}); "
+        "name the cell by cell_id instead",
+    )
+
+
+class HexBaseOperator(BaseOperator):
+    """Base of the operators that change Hex content: a connection id and a lazy hook.
+
+    :param hex_conn_id: the Airflow connection of type ``hex`` to use.
+    """
+
+    ui_color = "#f5c0c0"
+
+    def __init__(self, *, hex_conn_id: str = "hex_default", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hex_conn_id = hex_conn_id
+
+    @cached_property
+    def hook(self) -> HexHook:
+        """The Hex hook, made (and its module imported) when a task first needs it."""
+        from airflow_provider_hex.hooks.hex import HexHook
+
+        return HexHook(hex_conn_id=self.hex_conn_id)
