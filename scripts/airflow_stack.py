@@ -160,7 +160,9 @@ class AirflowStack:
         if answer.status_code != 200:
             return False
         health = answer.json()
-        parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+        parts = ["metadatabase", "scheduler", "triggerer"]
+        if health.get("dag_processor") is not None:  # reported from Airflow 3.1 on
+            parts.append("dag_processor")
         return all((health.get(part) or {}).get("status") == "healthy" for part in parts)
 
     def _check_alive(self) -> None:
@@ -276,6 +278,11 @@ class AirflowStack:
         """Return a task instance as the REST API shows it."""
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}"
         return dict(self.api("GET", path))
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        """Return one XCom value of a task instance."""
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
+        return self.api("GET", path)["value"]
 
     def set_task_state(self, dag_id: str, run_id: str, task_id: str, state: str) -> None:
         """Mark a task instance ``failed``/``success`` the way a user does in the UI."""
