@@ -1,25 +1,63 @@
 """How often, and through which calls, waiting triggers read run status.
 
 :func:`next_poll_interval` stretches the wait between polls as a run gets older, so a
-six-hour run costs far fewer requests than 6 hours / poll_interval.
+six-hour run costs far fewer requests than six hours / poll interval.
 
-:class:`RunStatusReader` is shared by every trigger of one Hex connection in a process
-(see :func:`get_status_reader`); triggers ask it for a run's status instead of calling the
-hook themselves, so that answers can be shared.
+:class:`RunStatusReader` is shared by every trigger of one Hex connection in one event loop
+(see :func:`get_status_reader`). Triggers ask it for a run's status instead of calling the
+hook themselves, and it answers as cheaply as it can:
+
+1. from a recent GetProjectRuns answer for the run's project (younger than ``max_age``);
+2. else from one GetProjectRuns call (newest 100 runs) shared by every trigger of that
+   project that asks while the call waits for the request budget or is under way;
+3. else, for a run that answer does not list (an older run, pushed out by 100 newer ones),
+   from GetRunStatus.
+
+Every call goes through the hook, hence through the process's shared request budget.
+Errors of a shared call reach every trigger waiting for it, except a 4xx refusal of
+GetProjectRuns, after which the project's runs are read one by one for a while. A 429 that
+outlasts the hook's retries is sat out (the budget slows down) rather than raised, for up
+to ``rate_limit_patience`` seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import threading
-from typing import TYPE_CHECKING
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, cast
+
+from airflow_provider_hex.exceptions import (
+    HexAPIError,
+    HexInvalidArgumentError,
+    HexRateLimitError,
+)
+from airflow_provider_hex.types import TERMINAL_STATUSES
 
 if TYPE_CHECKING:
+    from airflow_provider_hex.hooks.hex import HexHook
     from airflow_provider_hex.types import ProjectRun
 
-#: Default growth of the poll interval per minute of run time.
+#: Default growth of the poll interval: this many times the base interval per minute waited.
 DEFAULT_GROWTH = 0.1
 #: Default longest wait between two polls, in seconds.
 DEFAULT_MAX_POLL_INTERVAL = 60.0
+#: Default age, in seconds, up to which a shared GetProjectRuns answer is reused.
+DEFAULT_CACHE_TTL = 5.0
+#: Runs one GetProjectRuns call asks for (Hex's largest page).
+PAGE_SIZE = 100
+#: Default seconds a read sits out rate limiting before it gives up.
+DEFAULT_RATE_LIMIT_PATIENCE = 900.0
+#: GetProjectRuns refusals after which a project's runs are read one by one, and for how long.
+_REFUSALS = frozenset({400, 403, 404, 422})
+_NO_BATCH_SECONDS = 600.0
+_MAX_NOTES = 100_000
 
 
 def next_poll_interval(
@@ -29,36 +67,223 @@ def next_poll_interval(
     max_interval: float = DEFAULT_MAX_POLL_INTERVAL,
     growth: float = DEFAULT_GROWTH,
 ) -> float:
-    """Seconds to wait before the next poll of a run that has waited ``elapsed`` seconds.
+    """Return the seconds to wait before the next poll of a run that has waited ``elapsed``.
 
-    Starts at ``base`` and grows by ``growth`` x ``base`` per minute of waiting, never above
-    ``max(base, max_interval)``.
+    The interval grows linearly with the time waited, ``base x (1 + growth x minutes)``,
+    and never exceeds ``max(base, max_interval)``. With the defaults and ``base=10``: 10 s
+    at first, 15 s after 5 minutes, 20 s after 10, 40 s after 30 and 60 s from 50 minutes
+    on, so a six-hour run costs about 420 polls instead of 2,160. ``growth=0`` keeps
+    polling every ``base`` seconds.
     """
+    for name, value in (("elapsed", elapsed), ("max_interval", max_interval)):
+        if not math.isfinite(value):
+            raise HexInvalidArgumentError(name, value, "expected a finite number of seconds")
+    if not math.isfinite(base) or base <= 0:
+        raise HexInvalidArgumentError("base", base, "expected seconds above zero")
+    if not math.isfinite(growth) or growth < 0:
+        raise HexInvalidArgumentError("growth", growth, "expected zero or more")
     interval = base * (1.0 + growth * max(0.0, elapsed) / 60.0)
     return min(max(base, max_interval), interval)
 
 
+@dataclass
+class ReaderStats:
+    """What a reader did: the calls it made and how it answered reads."""
+
+    batches: int = 0
+    """GetProjectRuns calls made."""
+    fallbacks: int = 0
+    """GetRunStatus calls made for runs no shared answer listed."""
+    cache_hits: int = 0
+    """Reads answered from a recent shared answer, without a call."""
+    batch_reads: int = 0
+    """Reads answered by a GetProjectRuns call they waited for (made or joined)."""
+    rate_limited: int = 0
+    """Times a read sat out a 429 that outlasted the hook's retries."""
+
+
+@dataclass
+class _Answer:
+    """One GetProjectRuns answer: when its call was begun and returned, and its runs."""
+
+    started: float
+    fetched: float
+    runs: dict[str, ProjectRun] = field(default_factory=dict)
+
+
+@dataclass
+class _Note:
+    """What the reader remembers of a waiting run."""
+
+    first_read: float
+    uncovered: bool = False
+
+
 class RunStatusReader:
-    """Reads run statuses for the triggers of one Hex connection in this process."""
+    """Read run statuses for the triggers of one Hex connection in one event loop.
 
-    def __init__(self, hex_conn_id: str) -> None:
+    :param hex_conn_id: the Airflow connection; one hook serves every read.
+    :param cache_ttl: seconds a GetProjectRuns answer is reused by reads that give no
+        ``max_age``.
+    :param page_size: runs asked for in one GetProjectRuns call (1-100).
+    :param rate_limit_patience: seconds a read sits out rate limiting before raising.
+    :param clock: monotonic seconds (inject a fake one in tests).
+    """
+
+    def __init__(
+        self,
+        hex_conn_id: str,
+        *,
+        cache_ttl: float = DEFAULT_CACHE_TTL,
+        page_size: int = PAGE_SIZE,
+        rate_limit_patience: float = DEFAULT_RATE_LIMIT_PATIENCE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.hex_conn_id = hex_conn_id
+        self.cache_ttl = cache_ttl
+        self.page_size = page_size
+        self.rate_limit_patience = rate_limit_patience
+        self.stats = ReaderStats()
+        self._clock = clock
+        self._answers: dict[str, _Answer] = {}
+        self._inflight: dict[str, asyncio.Task[_Answer]] = {}
+        self._notes: OrderedDict[str, _Note] = OrderedDict()
+        self._no_batch_until: dict[str, float] = {}
 
-    async def read(self, project_id: str, run_id: str, run_url: str | None = None) -> ProjectRun:
-        """Return the current status of a run."""
+    def __repr__(self) -> str:
+        return f"RunStatusReader(hex_conn_id={self.hex_conn_id!r})"
+
+    @cached_property
+    def hook(self) -> HexHook:
+        """The hook every read of this reader goes through."""
         from airflow_provider_hex.hooks.hex import HexHook
 
-        return await HexHook(self.hex_conn_id).aget_run_status(project_id, run_id, run_url=run_url)
+        return HexHook(self.hex_conn_id)
+
+    async def read(
+        self,
+        project_id: str,
+        run_id: str,
+        run_url: str | None = None,
+        *,
+        max_age: float | None = None,
+    ) -> ProjectRun:
+        """Return a run's current status, sharing calls with the other waiting triggers.
+
+        :param max_age: oldest shared answer (seconds) acceptable; ``cache_ttl`` if None.
+            A trigger polling every ``n`` seconds can pass a fraction of ``n``.
+        """
+        give_up = self._clock() + self.rate_limit_patience
+        while True:
+            try:
+                run = await self._read(project_id, run_id, run_url, max_age)
+            except HexRateLimitError as error:
+                if self._clock() >= give_up:
+                    raise
+                self.stats.rate_limited += 1
+                await asyncio.sleep(self._rate_limit_wait(error))
+                continue
+            if run.get("status") in TERMINAL_STATUSES:
+                self._notes.pop(run_id, None)
+            return cast("ProjectRun", dict(run))
+
+    async def _read(
+        self, project_id: str, run_id: str, run_url: str | None, max_age: float | None
+    ) -> ProjectRun:
+        now = self._clock()
+        note = self._note(run_id, now)
+        if not note.uncovered and self._no_batch_until.get(project_id, -math.inf) <= now:
+            ttl = self.cache_ttl if max_age is None else max_age
+            answer = self._answers.get(project_id)
+            stale = answer is None or now - answer.fetched > ttl
+            if answer is not None and not stale and run_id in answer.runs:
+                self.stats.cache_hits += 1
+                return answer.runs[run_id]
+            if stale or (answer is not None and answer.started < note.first_read):
+                try:
+                    answer = await self._batch(project_id)
+                except HexAPIError as error:
+                    if error.status not in _REFUSALS:
+                        raise
+                    self._no_batch_until[project_id] = self._clock() + _NO_BATCH_SECONDS
+                    answer = None
+                if answer is not None and run_id in answer.runs:
+                    self.stats.batch_reads += 1
+                    return answer.runs[run_id]
+            if answer is not None and answer.started >= note.first_read:
+                note.uncovered = True  # listed after we knew of it, yet not among the newest
+        self.stats.fallbacks += 1
+        return await self.hook.aget_run_status(project_id, run_id, run_url=run_url)
+
+    def _note(self, run_id: str, now: float) -> _Note:
+        note = self._notes.get(run_id)
+        if note is None:
+            note = self._notes[run_id] = _Note(first_read=now)
+            if len(self._notes) > _MAX_NOTES:
+                self._notes.popitem(last=False)
+        return note
+
+    async def _batch(self, project_id: str) -> _Answer:
+        """Join the project's GetProjectRuns call under way, or begin one."""
+        task = self._inflight.get(project_id)
+        if task is None:
+            coroutine = self._fetch(project_id, self._clock())
+            task = asyncio.get_running_loop().create_task(coroutine)
+            self._inflight[project_id] = task
+            task.add_done_callback(lambda done: self._finished(project_id, done))
+        # A cancelled trigger must not cancel the call the others wait for.
+        return await asyncio.shield(task)
+
+    def _finished(self, project_id: str, task: asyncio.Task[_Answer]) -> None:
+        if self._inflight.get(project_id) is task:
+            del self._inflight[project_id]
+        if not task.cancelled():
+            task.exception()  # retrieved here, so a batch nobody awaits any more is quiet
+
+    async def _fetch(self, project_id: str, started: float) -> _Answer:
+        self.stats.batches += 1
+        page = await self.hook.aget_project_runs(project_id, limit=self.page_size)
+        answer = _Answer(started, self._clock(), {run["runId"]: run for run in page["values"]})
+        current = self._answers.get(project_id)
+        if current is None or current.started <= started:
+            self._answers[project_id] = answer
+        return answer
+
+    def _rate_limit_wait(self, error: HexRateLimitError) -> float:
+        budget = self.hook.transport.budget
+        if budget is None:
+            return error.retry_after if error.retry_after is not None else 1.0
+        budget.penalize(error.retry_after)
+        return max(0.01, budget.pause_left())
 
 
-_READERS: dict[str, RunStatusReader] = {}
+_READERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, RunStatusReader]] = (
+    weakref.WeakKeyDictionary()
+)
+_UNBOUND: dict[str, RunStatusReader] = {}
 _LOCK = threading.Lock()
 
 
 def get_status_reader(hex_conn_id: str) -> RunStatusReader:
-    """The process-wide reader for a connection id."""
+    """Return the reader for a connection id in the running event loop, made on first use.
+
+    Readers are per loop because their shared calls are asyncio tasks of that loop; call
+    this from the trigger's ``run()``. Outside a loop one reader per connection is kept.
+    """
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
     with _LOCK:
-        reader = _READERS.get(hex_conn_id)
+        readers = _UNBOUND if loop is None else _READERS.setdefault(loop, {})
+        reader = readers.get(hex_conn_id)
         if reader is None:
-            reader = _READERS[hex_conn_id] = RunStatusReader(hex_conn_id)
+            reader = readers[hex_conn_id] = RunStatusReader(hex_conn_id)
         return reader
+
+
+def reset_status_readers() -> None:
+    """Forget every reader (for tests)."""
+    with _LOCK:
+        _READERS.clear()
+        _UNBOUND.clear()

@@ -1,0 +1,32 @@
+"""Fixtures for the rate-limit tests: a frozen-clock simulator and a connection to it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from ratelimit_support import connect
+
+from airflow_provider_hex.testing import HexSimulator
+from airflow_provider_hex.triggers.polling import reset_status_readers
+
+
+@pytest.fixture(autouse=True)
+def _fresh_readers() -> Iterator[None]:
+    """Every test starts without status readers left over from another test."""
+    reset_status_readers()
+    yield
+    reset_status_readers()
+
+
+@pytest.fixture
+def sim() -> Iterator[HexSimulator]:
+    """A started, empty simulator whose clock only moves on ``sim.advance``."""
+    with HexSimulator(time_scale=0, seed_demo=False) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def conn_id(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
+    """``hex_sim`` pointing at the simulator, without pacing (these tests count calls)."""
+    return connect(monkeypatch, sim, rate_budget=False)
