@@ -111,12 +111,17 @@ def find_cell_by_label(hook: HexHook, project_id: str, label: str) -> Cell:
 class HexBaseOperator(BaseOperator):
     """Base of the operators that change Hex content: a connection id and a lazy hook.
 
+    Every one returns a JSON dict, and each of its keys is also pushed as an XCom of its
+    own (``multiple_outputs`` defaults to True), so ``op.output["id"]`` hands one value to
+    the next task.
+
     :param hex_conn_id: the Airflow connection of type ``hex`` to use.
     """
 
     ui_color = "#f5c0c0"
 
     def __init__(self, *, hex_conn_id: str = "hex_default", **kwargs: Any) -> None:
+        kwargs.setdefault("multiple_outputs", True)
         super().__init__(**kwargs)
         self.hex_conn_id = hex_conn_id
 

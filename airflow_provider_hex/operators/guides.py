@@ -73,8 +73,8 @@ class HexUpsertGuideDraftsOperator(HexBaseOperator):
     """Create or update guide drafts in Hex from a folder of files or from strings.
 
     Each file becomes the draft of the guide with the same path (created if new). Publish
-    the drafts with :class:`HexPublishGuideDraftsOperator`; this operator also pushes the
-    uploaded guides' ids as the XCom ``guide_ids`` for that (``upsert.output["guide_ids"]``).
+    the drafts with :class:`HexPublishGuideDraftsOperator`, handing it the uploaded
+    guides' ids as ``upload.output["guide_ids"]``.
 
     :param folder: a folder of guide files; a relative path is taken from the DAG file's
         folder. The guide paths are the files' paths relative to it.
@@ -136,9 +136,6 @@ class HexUpsertGuideDraftsOperator(HexBaseOperator):
             )
         self.log.info("Uploaded %d of %d guide file(s) as drafts", len(written), len(files))
         guide_ids = [str(f["id"]) for f in written]
-        ti = context.get("ti")
-        if ti is not None and self.do_xcom_push:
-            ti.xcom_push(key="guide_ids", value=guide_ids)
         return {"files": written, "guide_ids": guide_ids, "warnings": warnings}
 
 

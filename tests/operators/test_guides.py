@@ -27,16 +27,6 @@ CTX: Any = {}
 pytestmark = pytest.mark.usefixtures("hex_conn")
 
 
-class FakeTaskInstance:
-    """Records the XComs an operator pushes besides its return value."""
-
-    def __init__(self) -> None:
-        self.pushed: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.pushed[key] = value
-
-
 def sent(m: Any) -> list[tuple[str, str, Any]]:
     return [
         (r.method, urlsplit(r.url).path, json.loads(r.body) if r.body else None)
@@ -75,9 +65,9 @@ def test_upsert_from_a_folder_sends_every_markdown_file_by_relative_path(
     requests_mock: Any, guides: Path
 ) -> None:
     requests_mock.put(f"{API}/guides/draft", json=upserted("metrics/revenue.md", "style.md"))
-    ti = FakeTaskInstance()
+    op = HexUpsertGuideDraftsOperator(task_id="up", folder=guides)
 
-    result = HexUpsertGuideDraftsOperator(task_id="up", folder=guides).execute({"ti": ti})  # type: ignore[arg-type]
+    result = op.execute(CTX)
 
     assert sent(requests_mock) == [
         (
@@ -92,7 +82,7 @@ def test_upsert_from_a_folder_sends_every_markdown_file_by_relative_path(
         )
     ]
     assert result["guide_ids"] == [G1, G2]
-    assert ti.pushed == {"guide_ids": [G1, G2]}
+    assert op.multiple_outputs  # so upload.output["guide_ids"] reaches the publish step
     json.dumps(result)
 
 
