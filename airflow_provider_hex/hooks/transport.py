@@ -248,18 +248,19 @@ class Transport:
         raise error
 
     def _success(self, request: HexRequest, status: int, text: str, content_type: str) -> Any:
+        shape = ""
         answer: Any = None
         if text.strip():
             try:
                 answer = json.loads(text)
             except ValueError:
-                answer = _NOT_JSON
-        if answer is _NOT_JSON or (request.expect_object and not isinstance(answer, dict)):
-            shape = (
-                describe_body(text, content_type)
-                if answer is _NOT_JSON or answer is None
-                else f"JSON that is not an object: {text.strip()[:200]!r}"
-            )
+                shape = describe_body(text, content_type)
+            else:
+                if request.expect_object and not isinstance(answer, dict):
+                    shape = f"JSON that is not an object: {text.strip()[:200]!r}"
+        elif request.expect_object:
+            shape = describe_body(text, content_type)
+        if shape:
             raise HexResponseError(
                 f"Hex {request.method} {request.path} answered HTTP {status} with {shape}",
                 status=status,
@@ -380,5 +381,3 @@ class Transport:
             await self._asleep(wait)
             attempt_no += 1
 
-
-_NOT_JSON = object()
