@@ -1,0 +1,398 @@
+"""Wait for a Hex project run in the triggerer, without holding a worker slot.
+
+:class:`HexRunTrigger` polls a run through the process-wide status reader of
+:mod:`airflow_provider_hex.triggers.polling` and ends with exactly one event, a dict built by
+:func:`run_event`::
+
+    {"status": "success" | "failed" | "timeout" | "error", "project_id": ..., "run_id": ...,
+     "run_url": ..., "run": <last GetRunStatus payload or None>, "message": ...,
+     "cancelled": <whether this trigger cancelled the run>}
+
+The helpers :func:`run_event` and :func:`event_for_run` are also used by the worker-side wait
+loop, so both ways of waiting describe a run's end the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any, Literal
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_hex.exceptions import (
+    HexConnectionError,
+    HexError,
+    HexInvalidInputError,
+    HexRateLimitError,
+    HexResponseError,
+    HexServerError,
+)
+from airflow_provider_hex.triggers.polling import get_status_reader, next_poll_interval
+from airflow_provider_hex.types import (
+    ACTIVE_STATUSES,
+    FAILURE_STATUSES,
+    SUCCESS_STATUSES,
+    TERMINAL_STATUSES,
+    ProjectRun,
+)
+
+EventKind = Literal["success", "failed", "timeout", "error"]
+
+#: Errors that may go away on their own; waiting rides out a few of them in a row.
+TRANSIENT_ERRORS: tuple[type[HexError], ...] = (
+    HexConnectionError,
+    HexServerError,
+    HexRateLimitError,
+    HexResponseError,
+)
+#: How many transient errors in a row end the wait with an ``error`` event.
+DEFAULT_MAX_TRANSIENT_ERRORS = 5
+#: Seconds a cancel request may take at the deadline or on kill.
+CANCEL_TIMEOUT = 60.0
+
+# Airflow 3.3 calls BaseTrigger.on_kill() when a user acts on the deferred task; older
+# versions only cancel the trigger, so cleanup() has to find out why (see there).
+_HAS_TRIGGER_ON_KILL = callable(getattr(BaseTrigger, "on_kill", None))
+# Task states a user's action leaves a deferred task in (mark failed/success, clear).
+_USER_ENDED_STATES = frozenset({"success", "failed", "skipped", "removed", "restarting", None})
+
+
+def run_event(
+    kind: EventKind,
+    *,
+    project_id: str,
+    run_id: str,
+    run_url: str | None,
+    message: str,
+    run: ProjectRun | None = None,
+    cancelled: bool = False,
+) -> dict[str, Any]:
+    """Build the one event a wait ends with (plain JSON only)."""
+    return {
+        "status": kind,
+        "project_id": project_id,
+        "run_id": run_id,
+        "run_url": run_url,
+        "run": dict(run) if run is not None else None,
+        "message": message,
+        "cancelled": cancelled,
+    }
+
+
+def event_for_run(
+    project_id: str, run_id: str, run_url: str | None, run: ProjectRun
+) -> dict[str, Any] | None:
+    """Return the event for a run that has ended, or None while it is still active.
+
+    A status Hex did not document gives a ``failed`` event that names it, rather than a wait
+    that never ends.
+    """
+    status = run.get("status")
+    url = run.get("runUrl") or run_url
+    if status in ACTIVE_STATUSES:
+        return None
+    if status in SUCCESS_STATUSES:
+        kind: EventKind = "success"
+        message = f"Hex run {run_id} completed"
+    elif status in FAILURE_STATUSES:
+        kind, message = "failed", f"Hex run {run_id} ended with status {status}"
+    else:
+        kind, message = "failed", f"Hex reported an unknown status {status!r} for run {run_id}"
+    return run_event(
+        kind, project_id=project_id, run_id=run_id, run_url=url, run=run, message=message
+    )
+
+
+class RunWatch:
+    """The bookkeeping of one wait for a run, without I/O.
+
+    Shared by the trigger (async reads) and the worker's poll loop (sync reads): it decides
+    when the wait is over and logs one line per status change.
+    """
+
+    def __init__(
+        self,
+        project_id: str,
+        run_id: str,
+        run_url: str | None,
+        *,
+        poll_interval: float,
+        max_poll_interval: float,
+        deadline: float | None,
+        started_at: float | None,
+        max_transient_errors: int,
+        log: Any,
+    ) -> None:
+        self.project_id = project_id
+        self.run_id = run_id
+        self.run_url = run_url
+        self.poll_interval = poll_interval
+        self.max_poll_interval = max_poll_interval
+        self.deadline = deadline
+        self.started_at = time.time() if started_at is None else started_at
+        self.max_transient_errors = max_transient_errors
+        self.log = log
+        self.last_status: str | None = None
+        self.errors = 0
+
+    def event(self, kind: EventKind, message: str, **extra: Any) -> dict[str, Any]:
+        """An event about this run."""
+        return run_event(
+            kind,
+            project_id=self.project_id,
+            run_id=self.run_id,
+            run_url=self.run_url,
+            message=message,
+            **extra,
+        )
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline)."""
+        return None if self.deadline is None else self.deadline - time.time()
+
+    def expired(self) -> bool:
+        """Whether the deadline has passed."""
+        left = self.remaining()
+        return left is not None and left <= 0
+
+    def timeout_message(self) -> str:
+        """Say that the run did not finish in time."""
+        waited = time.time() - self.started_at
+        return f"Hex run {self.run_id} did not finish before its deadline ({waited:.0f}s waited)"
+
+    def on_status(self, run: ProjectRun) -> dict[str, Any] | None:
+        """Take in a status read: the final event, or None while the run is active."""
+        self.errors = 0
+        self.run_url = run.get("runUrl") or self.run_url
+        status = run.get("status")
+        if status != self.last_status:
+            self.log.info(
+                "Hex run %s is %s (%.0fs waited): %s",
+                self.run_id,
+                status,
+                time.time() - self.started_at,
+                self.run_url,
+            )
+            self.last_status = status
+        return event_for_run(self.project_id, self.run_id, self.run_url, run)
+
+    def on_error(self, err: HexError) -> dict[str, Any] | None:
+        """Take in a failed read: an ``error`` event, or None to try again."""
+        if not isinstance(err, TRANSIENT_ERRORS):
+            return self.event("error", f"Cannot read Hex run {self.run_id}: {err}")
+        self.errors += 1
+        if self.errors > self.max_transient_errors:
+            return self.event(
+                "error",
+                f"Gave up reading the status of Hex run {self.run_id} after {self.errors} "
+                f"failed attempts in a row: {err}",
+            )
+        self.log.warning(
+            "Reading Hex run %s failed (%d in a row, up to %d tolerated): %s",
+            self.run_id,
+            self.errors,
+            self.max_transient_errors,
+            err,
+        )
+        return None
+
+    def interval(self) -> float:
+        """The current poll interval, grown with the time waited."""
+        return next_poll_interval(
+            time.time() - self.started_at, self.poll_interval, max_interval=self.max_poll_interval
+        )
+
+    def next_interval(self) -> float:
+        """Seconds to sleep before the next read (never past the deadline)."""
+        interval, left = self.interval(), self.remaining()
+        return interval if left is None else min(interval, max(0.0, left))
+
+
+class HexRunTrigger(BaseTrigger):
+    """Poll a Hex run until it ends, the deadline passes or polling keeps failing.
+
+    :param project_id: the project's UUID.
+    :param run_id: the run's UUID.
+    :param hex_conn_id: the Airflow connection to Hex.
+    :param poll_interval: seconds between polls at first; the wait grows as the run ages.
+    :param max_poll_interval: longest wait between two polls, in seconds.
+    :param deadline: absolute end of the wait (epoch seconds), or None for no limit. It is
+        absolute so that a triggerer restart does not extend it.
+    :param run_url: the run's page in Hex, quoted in events and errors.
+    :param cancel_on_timeout: cancel the run when the deadline passes.
+    :param started_at: when waiting began (epoch seconds); the poll interval grows from it.
+    :param cancel_on_kill: cancel the run when a user marks the deferred task failed or
+        success, or clears it (False for a sensor watching someone else's run).
+    :param max_transient_errors: transient errors in a row (after the hook's own retries)
+        before the wait ends with an ``error`` event.
+    """
+
+    def __init__(
+        self,
+        project_id: str,
+        run_id: str,
+        *,
+        hex_conn_id: str = "hex_default",
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        deadline: float | None = None,
+        run_url: str | None = None,
+        cancel_on_timeout: bool = True,
+        started_at: float | None = None,
+        cancel_on_kill: bool = True,
+        max_transient_errors: int = DEFAULT_MAX_TRANSIENT_ERRORS,
+    ) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.project_id = project_id
+        self.run_id = run_id
+        self.hex_conn_id = hex_conn_id
+        self.poll_interval = float(poll_interval)
+        self.max_poll_interval = float(max_poll_interval)
+        self.deadline = None if deadline is None else float(deadline)
+        self.run_url = run_url
+        self.cancel_on_timeout = bool(cancel_on_timeout)
+        self.started_at = None if started_at is None else float(started_at)
+        self.cancel_on_kill = bool(cancel_on_kill)
+        self.max_transient_errors = int(max_transient_errors)
+        self._ended = False
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Return the class path and the plain-JSON kwargs that rebuild this trigger."""
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "project_id": self.project_id,
+                "run_id": self.run_id,
+                "hex_conn_id": self.hex_conn_id,
+                "poll_interval": self.poll_interval,
+                "max_poll_interval": self.max_poll_interval,
+                "deadline": self.deadline,
+                "run_url": self.run_url,
+                "cancel_on_timeout": self.cancel_on_timeout,
+                "started_at": self.started_at,
+                "cancel_on_kill": self.cancel_on_kill,
+                "max_transient_errors": self.max_transient_errors,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll the run and yield exactly one event."""
+        watch = RunWatch(
+            self.project_id,
+            self.run_id,
+            self.run_url,
+            poll_interval=self.poll_interval,
+            max_poll_interval=self.max_poll_interval,
+            deadline=self.deadline,
+            started_at=self.started_at,
+            max_transient_errors=self.max_transient_errors,
+            log=self.log,
+        )
+        try:
+            event = await self._wait(watch)
+        except Exception as err:  # a surprise still ends the wait with one event
+            event = watch.event("error", f"Waiting for Hex run {self.run_id} failed: {err!r}")
+        self._ended = True
+        yield TriggerEvent(event)  # type: ignore[no-untyped-call]
+
+    async def _wait(self, watch: RunWatch) -> dict[str, Any]:
+        reader = get_status_reader(self.hex_conn_id)
+        while True:
+            if watch.expired():
+                return await self._on_deadline(watch)
+            try:
+                # A status shared with other triggers may be up to half an interval old.
+                read = reader.read(
+                    self.project_id, self.run_id, watch.run_url, max_age=watch.interval() / 2
+                )
+                run = await asyncio.wait_for(read, timeout=watch.remaining())
+            except TimeoutError:
+                continue  # the deadline passed during the read
+            except HexError as err:
+                event = watch.on_error(err)
+            else:
+                event = watch.on_status(run)
+            if event is not None:
+                return event
+            await asyncio.sleep(watch.next_interval())
+
+    async def _on_deadline(self, watch: RunWatch) -> dict[str, Any]:
+        message = watch.timeout_message()
+        if not self.cancel_on_timeout:
+            return watch.event("timeout", message)
+        self.run_url = watch.run_url
+        try:
+            ended = await self._cancel()
+        except Exception as err:
+            return watch.event("timeout", f"{message} (cancelling it failed: {err})")
+        if ended is not None:  # it ended just as time ran out: report how it ended
+            event = watch.on_status(ended)
+            if event is not None:
+                return event
+        return watch.event("timeout", message, cancelled=True)
+
+    async def _cancel(self) -> ProjectRun | None:
+        """Cancel the run; return its status instead if Hex says it has already ended."""
+        from airflow_provider_hex.hooks.hex import HexHook
+
+        hook = HexHook(self.hex_conn_id)
+        try:
+            await asyncio.wait_for(
+                hook.acancel_run(self.project_id, self.run_id, run_url=self.run_url),
+                timeout=CANCEL_TIMEOUT,
+            )
+        except HexInvalidInputError:  # Hex refuses to cancel a run that has ended
+            run = await hook.aget_run_status(self.project_id, self.run_id, run_url=self.run_url)
+            if run.get("status") in TERMINAL_STATUSES:
+                return run
+            raise
+        self.log.info("Cancelled Hex run %s: %s", self.run_id, self.run_url)
+        return None
+
+    async def on_kill(self) -> None:
+        """Cancel the run: a user marked the deferred task failed or success, or cleared it."""
+        if self.cancel_on_kill and not self._ended:
+            self.log.info("The task was stopped by a user; cancelling Hex run %s", self.run_id)
+            await self._cancel()
+
+    async def cleanup(self) -> None:
+        """On Airflow before 3.3, cancel the run if a user (not a restart) stopped the wait.
+
+        Cleanup runs on every exit, triggerer restarts and redistribution included, so it
+        cancels only when the task instance has really left the deferred state through a
+        user's action (failed, success, skipped, cleared). Airflow 3.3+ calls
+        :meth:`on_kill` for that instead, and this does nothing there.
+        """
+        if _HAS_TRIGGER_ON_KILL or self._ended or not self.cancel_on_kill:
+            return
+        try:
+            found, state = await self._task_state()
+            if found and state in _USER_ENDED_STATES:
+                self.log.info("The task is now %s; cancelling Hex run %s", state, self.run_id)
+                await self._cancel()
+        except Exception as err:  # cleanup errors are swallowed by Airflow: say what failed
+            self.log.warning("Could not check or cancel Hex run %s: %s", self.run_id, err)
+
+    async def _task_state(self) -> tuple[bool, str | None]:
+        """Ask Airflow for this trigger's task instance state: (found, state)."""
+        ti: Any = self.task_instance
+        if ti is None:
+            return False, None
+        from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+        from asgiref.sync import sync_to_async
+
+        map_index = getattr(ti, "map_index", -1)
+        states = await sync_to_async(RuntimeTaskInstance.get_task_states)(
+            dag_id=ti.dag_id,
+            task_ids=[ti.task_id],
+            run_ids=[ti.run_id],
+            map_index=map_index if map_index >= 0 else None,
+        )
+        by_task = states.get(ti.run_id) or {}
+        key = ti.task_id if map_index < 0 else f"{ti.task_id}_{map_index}"
+        if key not in by_task:
+            return False, None
+        state = by_task[key]
+        return True, None if state is None else str(getattr(state, "value", state))
