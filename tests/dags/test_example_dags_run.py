@@ -23,7 +23,11 @@ from airflow_provider_hex.testing.demo import (
     SLOW_PROJECT_ID,
 )
 
-pytestmark = pytest.mark.airflow
+pytestmark = [
+    pytest.mark.airflow,
+    # the 0.1.9-style DAG is meant to use the deprecated argument names
+    pytest.mark.filterwarnings("ignore:HexRunProjectOperator argument:UserWarning"),
+]
 
 Runner = Callable[[str, str], DagResult]
 SUCCESS = "success"
