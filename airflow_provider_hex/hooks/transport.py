@@ -203,18 +203,22 @@ class Transport:
             what=f"{request.method} {request.path}",
         )
 
-    def _log_retry(
-        self, request: HexRequest, attempt_no: int, attempt: Attempt, wait: float
-    ) -> None:
-        log.warning(
-            "Hex %s %s: %s; retry %d of %d in %.2fs",
-            request.method,
-            request.path,
-            attempt.reason,
-            attempt_no + 1,
-            self.settings.max_retries,
-            wait,
-        )
+    def _next_wait(self, request: HexRequest, attempt_no: int, attempt: Attempt) -> float | None:
+        """:meth:`retry_wait` for a failure (None for a success), with the retry logged."""
+        if attempt.status is not None and attempt.status < 400:
+            return None
+        wait = self.retry_wait(request, attempt_no, attempt)
+        if wait is not None:
+            log.warning(
+                "Hex %s %s: %s; retry %d of %d in %.2fs",
+                request.method,
+                request.path,
+                attempt.reason,
+                attempt_no + 1,
+                self.settings.max_retries,
+                wait,
+            )
+        return wait
 
     def _redact(self, text: str) -> str:
         return text.replace(self.settings.token, "<token hidden>")
@@ -320,22 +324,15 @@ class Transport:
                 )
             except requests.exceptions.RequestException as err:
                 attempt = requests_failure(err)
-                wait = self.retry_wait(request, attempt_no, attempt)
-                if wait is None:
+                if (wait := self._next_wait(request, attempt_no, attempt)) is None:
                     raise self.connection_error(request, attempt, attempt_no + 1) from err
             else:
                 attempt = self._answer(response.status_code, response.headers)
-                wait = (
-                    None
-                    if response.status_code < 400
-                    else self.retry_wait(request, attempt_no, attempt)
-                )
-                if wait is None:
+                if (wait := self._next_wait(request, attempt_no, attempt)) is None:
                     return self.result(
                         request, response.status_code, response.text, response.headers
                     )
                 response.close()
-            self._log_retry(request, attempt_no, attempt, wait)
             self._sleep(wait)
             attempt_no += 1
 
@@ -363,21 +360,13 @@ class Transport:
                 )
             except httpx.HTTPError as err:
                 attempt = httpx_failure(err)
-                wait = self.retry_wait(request, attempt_no, attempt)
-                if wait is None:
+                if (wait := self._next_wait(request, attempt_no, attempt)) is None:
                     raise self.connection_error(request, attempt, attempt_no + 1) from err
             else:
                 attempt = self._answer(response.status_code, response.headers)
-                wait = (
-                    None
-                    if response.status_code < 400
-                    else self.retry_wait(request, attempt_no, attempt)
-                )
-                if wait is None:
+                if (wait := self._next_wait(request, attempt_no, attempt)) is None:
                     return self.result(
                         request, response.status_code, response.text, response.headers
                     )
-            self._log_retry(request, attempt_no, attempt, wait)
             await self._asleep(wait)
             attempt_no += 1
-
