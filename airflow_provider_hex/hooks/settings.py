@@ -25,9 +25,16 @@ log = logging.getLogger(__name__)
 
 #: Extras that must be above zero (a zero timeout or rate would make every call fail).
 _POSITIVE = frozenset(
-    {"request_timeout", "connect_timeout", "requests_per_minute", "status_reads_per_minute"}
-    | {"run_starts_per_minute"}
+    {
+        "request_timeout",
+        "connect_timeout",
+        "requests_per_minute",
+        "status_reads_per_minute",
+        "run_starts_per_minute",
+    }
 )
+#: Prefix older Airflow connection forms put before a provider's extra field names.
+_FORM_PREFIX = "extra__hex__"
 
 
 def _is_loopback(hostname: str) -> bool:
@@ -157,6 +164,7 @@ class HexSettings:
     ) -> HexSettings:
         """Build settings from an Airflow connection's fields."""
         token = _token(password, conn_id)
+        extra = {key.removeprefix(_FORM_PREFIX): value for key, value in extra.items()}
         unknown = sorted(set(extra) - set(EXTRA_FIELDS))
         if unknown:
             log.warning(

@@ -113,6 +113,13 @@ def test_extras_are_read_with_types_and_defaults() -> None:
     assert settings.connect_timeout == 10.0
 
 
+def test_extras_with_old_form_prefix_are_read() -> None:
+    settings = HexSettings.from_connection(
+        host=None, port=None, password="t", extra={"extra__hex__max_retries": "1"}
+    )
+    assert settings.max_retries == 1
+
+
 def test_unknown_extra_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     HexSettings.from_connection(
         host=None, port=None, password="t", extra={"max_retry": 3}, conn_id="hex_eu"
