@@ -1,0 +1,289 @@
+"""Run Hex projects from Airflow tasks, and cancel runs.
+
+``HexRunProjectOperator`` starts a run of a project's published version and waits for it in
+the worker or, deferrable, in the triggerer; ``HexCancelRunOperator`` cancels a run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, cast
+
+from airflow.configuration import conf
+from airflow.sdk import BaseOperator
+
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
+from airflow_provider_hex.links import HexRunLink
+from airflow_provider_hex.operators._run_args import (
+    check_run_arguments,
+    check_wait_arguments,
+    take_legacy,
+)
+from airflow_provider_hex.operators._run_compat import AirflowFailException
+from airflow_provider_hex.operators._run_lifecycle import HexRunLifecycle
+from airflow_provider_hex.operators._run_outcome import RunSummary
+from airflow_provider_hex.operators._run_wait import cancel_or_read
+from airflow_provider_hex.types import TERMINAL_STATUSES
+from airflow_provider_hex.validation import require_uuid
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_hex.hooks.hex import HexHook
+
+__all__ = ["HexCancelRunOperator", "HexRunProjectOperator"]
+
+
+def _json_or_value(value: Any) -> Any:
+    """A template rendered without native objects gives a JSON string: read it back."""
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class HexRunProjectOperator(HexRunLifecycle):
+    """Run a Hex project's published version and (by default) wait for the run to end.
+
+    As soon as the run starts the task pushes the XComs ``run_id``, ``run_url`` and
+    ``project_id`` (the "Hex run" link reads ``run_url``, so it works while the task waits).
+    The task returns a summary: ``project_id``, ``run_id``, ``run_url``, ``status``,
+    ``start_time``, ``end_time``, ``elapsed_seconds``, ``project_version``; on success each
+    Asset outlet's event gets ``run_id``, ``run_url`` and ``status`` in its extra.
+
+    A run that ends ``ERRORED`` or ``UNABLE_TO_ALLOCATE_KERNEL`` fails the task (retries
+    apply); ``KILLED`` fails it without retries, since someone cancelled the run. When Hex
+    refuses to start the run for its rate limit (429) or kernel limit (503), the task keeps
+    trying until ``timeout`` runs out (deferrable: without holding a worker). The POST that
+    starts a run is never repeated after a failure that may have started one.
+
+    Retries: on Airflow 3.3+ the run is written to the task state store as it starts, so a
+    retry after a worker crash finds the still-active (or completed) run and waits for it
+    instead of starting another (``durable=False`` turns this off). On Airflow 3.0-3.2 there
+    is no task state store: every try starts a new run.
+
+    :param project_id: the project's UUID (templated).
+    :param input_params: values for the published app's inputs, by variable name (templated).
+    :param hex_conn_id: the Airflow connection to Hex.
+    :param view_id: run with a saved view's inputs; not with ``input_params`` (templated).
+    :param dry_run: ask Hex to check the request without running the project.
+    :param use_cached_sql_results: let the run use cached SQL results.
+    :param update_published_results: update the published app's results (no input_params).
+    :param update_cache: Hex's older cache flag (prefer the two options above).
+    :param notifications: Hex notifications to deliver when the run ends (templated).
+    :param wait_for_completion: wait for the run to end; False returns once it has started.
+    :param deferrable: wait in the triggerer instead of the worker.
+    :param poll_interval: seconds between status reads at first; the wait grows with the run.
+    :param max_poll_interval: longest wait between two status reads, in seconds.
+    :param timeout: seconds the task waits for the run (starting included); None: no limit.
+    :param cancel_on_timeout: cancel the run when ``timeout`` runs out.
+    :param synchronous: deprecated 0.1.9 name of ``wait_for_completion``.
+    :param wait_seconds: deprecated 0.1.9 name of ``poll_interval``.
+    :param kill_on_timeout: deprecated 0.1.9 name of ``cancel_on_timeout``.
+    :param input_parameters: deprecated 0.1.9 name of ``input_params``.
+    """
+
+    template_fields: Sequence[str] = ("project_id", "input_params", "notifications", "view_id")
+    template_fields_renderers = {"input_params": "json", "notifications": "json"}
+    operator_extra_links = (HexRunLink(),)
+    ui_color = "#E8DEFF"
+
+    def __init__(
+        self,
+        project_id: str,
+        input_params: dict[str, Any] | None = None,
+        *,
+        hex_conn_id: str = "hex_default",
+        view_id: str | None = None,
+        dry_run: bool | None = None,
+        use_cached_sql_results: bool | None = None,
+        update_published_results: bool | None = None,
+        update_cache: bool | None = None,
+        notifications: list[dict[str, Any]] | None = None,
+        wait_for_completion: bool = True,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval: float = 5.0,
+        max_poll_interval: float = 60.0,
+        timeout: float | None = 3600.0,
+        cancel_on_timeout: bool = True,
+        synchronous: bool | None = None,
+        wait_seconds: float | None = None,
+        kill_on_timeout: bool | None = None,
+        input_parameters: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_id = project_id
+        self.input_params = take_legacy("input_parameters", input_parameters, input_params, None)
+        self.hex_conn_id = hex_conn_id
+        self.view_id = view_id
+        self.hex_dry_run = dry_run  # BaseOperator.dry_run is a method
+        self.use_cached_sql_results = use_cached_sql_results
+        self.update_published_results = update_published_results
+        self.update_cache = update_cache
+        self.notifications = notifications
+        self.wait_for_completion = take_legacy(
+            "synchronous", synchronous, wait_for_completion, True
+        )
+        self.deferrable = deferrable
+        self.poll_interval = take_legacy("wait_seconds", wait_seconds, poll_interval, 5.0)
+        self.max_poll_interval = max_poll_interval
+        self.timeout = timeout
+        self.cancel_on_timeout = take_legacy(
+            "kill_on_timeout", kill_on_timeout, cancel_on_timeout, True
+        )
+        check_wait_arguments(
+            poll_interval=self.poll_interval,
+            max_poll_interval=max_poll_interval,
+            timeout=timeout,
+            flags={
+                "wait_for_completion": self.wait_for_completion,
+                "deferrable": deferrable,
+                "cancel_on_timeout": self.cancel_on_timeout,
+            },
+        )
+        self._check_arguments(rendered=False)
+        self._started_at = 0.0
+        self._deadline = None
+        self._start_attempt = 0
+        self._run = None
+        self._pushed_run_id = None
+        self._last_run = None
+        self._result = None
+
+    def _check_arguments(self, *, rendered: bool) -> None:
+        check_run_arguments(
+            self.project_id,
+            self.input_params,
+            view_id=self.view_id,
+            notifications=self.notifications,
+            options={
+                "dry_run": self.hex_dry_run,
+                "update_cache": self.update_cache,
+                "update_published_results": self.update_published_results,
+                "use_cached_sql_results": self.use_cached_sql_results,
+            },
+            rendered=rendered,
+        )
+
+    # -- Airflow entry points -----------------------------------------------------------------
+
+    def execute(self, context: Context) -> RunSummary:
+        """Start the run (or find the one an earlier try started) and wait as configured."""
+        self.input_params = _json_or_value(self.input_params)
+        self.notifications = _json_or_value(self.notifications)
+        try:
+            self._check_arguments(rendered=True)
+        except HexInvalidArgumentError as err:  # retrying cannot fix an argument
+            raise AirflowFailException(str(err)) from err
+        self._started_at = time.time()
+        self._deadline = None if self.timeout is None else self._started_at + self.timeout
+        return cast(RunSummary, self.execute_resumable(context))
+
+    def execute_start_retry(
+        self,
+        context: Context,
+        event: Any = None,
+        *,
+        deadline: float | None = None,
+        started_at: float | None = None,
+        start_attempt: int = 0,
+    ) -> RunSummary:
+        """Resume after waiting out Hex's refusal to start the run, and try again."""
+        self._started_at = started_at or time.time()
+        self._deadline = deadline
+        self._start_attempt = start_attempt
+        return cast(RunSummary, self.execute_resumable(context))
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> RunSummary:
+        """Resume when the trigger's wait ends: return the summary or fail the task."""
+        return self._finish(context, event)
+
+    def on_kill(self) -> None:
+        """Cancel the run this task started, if it is still going."""
+        ref = self._run
+        if ref is None or self._result is not None:
+            return
+        self.log.info("The task was killed; cancelling Hex run %s", ref.run_id)
+        try:
+            ended = cancel_or_read(self.hook, ref.project_id, ref.run_id, ref.run_url)
+        except Exception as err:
+            self.log.warning("Could not cancel Hex run %s: %s", ref.run_id, err)
+        else:
+            if ended is not None:
+                self.log.info("Hex run %s had already ended: %s", ref.run_id, ended.get("status"))
+
+
+class HexCancelRunOperator(BaseOperator):
+    """Cancel a Hex run and return its final status.
+
+    A run that has already ended is left as it is: the task succeeds, logs so, and returns
+    the status the run ended with.
+
+    :param project_id: the project's UUID (templated).
+    :param run_id: the run's UUID (templated), e.g. ``"{{ ti.xcom_pull('run', key='run_id') }}"``.
+    :param hex_conn_id: the Airflow connection to Hex.
+    :param wait_timeout: seconds to wait after cancelling for Hex to report the run ended.
+    """
+
+    template_fields: Sequence[str] = ("project_id", "run_id")
+    ui_color = "#FFE1DE"
+
+    def __init__(
+        self,
+        project_id: str,
+        run_id: str,
+        *,
+        hex_conn_id: str = "hex_default",
+        wait_timeout: float = 60.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_id = project_id
+        self.run_id = run_id
+        self.hex_conn_id = hex_conn_id
+        self.wait_timeout = wait_timeout
+        for name, value in (("project_id", project_id), ("run_id", run_id)):
+            if isinstance(value, str) and "{" not in value:
+                require_uuid(name, value)
+
+    @cached_property
+    def hook(self) -> HexHook:
+        """The Hex hook of this task's connection."""
+        from airflow_provider_hex.hooks.hex import HexHook
+
+        return HexHook(self.hex_conn_id)
+
+    def execute(self, context: Context) -> str:
+        """Cancel the run unless it has ended; return its final status."""
+        try:
+            require_uuid("project_id", self.project_id)
+            require_uuid("run_id", self.run_id)
+        except HexInvalidArgumentError as err:
+            raise AirflowFailException(str(err)) from err
+        run = self.hook.get_run_status(self.project_id, self.run_id)
+        if run.get("status") not in TERMINAL_STATUSES:
+            ended = cancel_or_read(self.hook, self.project_id, self.run_id, run.get("runUrl"))
+            if ended is None:
+                self.log.info("Cancelled Hex run %s: %s", self.run_id, run.get("runUrl"))
+                return self._final_status()
+            run = ended
+        self.log.info(
+            "Hex run %s had already ended with status %s; nothing to cancel",
+            self.run_id,
+            run.get("status"),
+        )
+        return str(run.get("status"))
+
+    def _final_status(self) -> str:
+        deadline = time.monotonic() + self.wait_timeout
+        while True:
+            status = str(self.hook.get_run_status(self.project_id, self.run_id).get("status"))
+            if status in TERMINAL_STATUSES or time.monotonic() >= deadline:
+                return status
+            time.sleep(1.0)
