@@ -48,7 +48,7 @@ class HexError(AirflowException):
 
 
 def short_repr(value: Any, limit: int = _MAX_VALUE_REPR) -> str:
-    """``repr(value)``, cut to ``limit`` characters so a huge value cannot flood a message."""
+    """Return ``repr(value)`` cut to ``limit`` characters, so no value floods a message."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -172,7 +172,7 @@ class HexAPIError(HexError):
         return ", ".join(parts)
 
     def describe(self) -> str:
-        """The error as one line a person can act on."""
+        """Describe the error in one line a person can act on."""
         parts = [f"Hex API {self.method} {self.path} failed with HTTP {self.status}"]
         if self.code:
             parts.append(f"[{self.code}]")

@@ -118,7 +118,7 @@ class CellsAPI:
         )
 
     def list_cells(self, project_id: str, *, limit: int = 100) -> Pager[Cell]:
-        """Every cell of the project's draft (ListCells), fetched lazily."""
+        """List every cell of the project's draft (ListCells), lazily."""
         require_uuid("project_id", project_id)
         require_limit("limit", limit, 100)
         return cursor_pager(

@@ -101,7 +101,7 @@ class GuidesAPI:
     def list_draft_guides(
         self, *, limit: int = 100, external_source: Mapping[str, Any] | None = None
     ) -> Pager[GuideFile]:
-        """Every draft guide (ListDraftGuides), fetched lazily.
+        """List every draft guide (ListDraftGuides), lazily.
 
         :param external_source: only guides synced from this source, e.g.
             ``{"source": "github", "owner": "acme", "repo": "guides", ...}``.

@@ -63,7 +63,7 @@ class ProjectsAPI:
         sort_direction: str | None = None,
         limit: int = 100,
     ) -> Pager[Project]:
-        """Every project the token can see, newest first (ListProjects), fetched lazily."""
+        """List every project the token can see, newest first (ListProjects), lazily."""
         require_limit("limit", limit, 100)
         if collection_id is not None:
             require_uuid("collection_id", collection_id)

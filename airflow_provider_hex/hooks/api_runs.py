@@ -262,7 +262,7 @@ class RunsAPI:
     async def aget_run_status(
         self, project_id: str, run_id: str, *, run_url: str | None = None
     ) -> ProjectRun:
-        """Async :meth:`get_run_status`."""
+        """Return a run's status without blocking the event loop (async :meth:`get_run_status`)."""
         return cast(ProjectRun, await self._acall(run_status_request(project_id, run_id, run_url)))
 
     def get_project_runs(
@@ -298,7 +298,7 @@ class RunsAPI:
         limit: int = 25,
         offset: int = 0,
     ) -> Page[ProjectRun]:
-        """Async: one page of :meth:`get_project_runs`."""
+        """Return one page of a project's runs without blocking the event loop."""
         request = project_runs_request(
             project_id, limit=limit, offset=offset, status=status, run_trigger=run_trigger
         )
@@ -311,5 +311,5 @@ class RunsAPI:
     async def acancel_run(
         self, project_id: str, run_id: str, *, run_url: str | None = None
     ) -> None:
-        """Async :meth:`cancel_run`."""
+        """Cancel a run without blocking the event loop (async :meth:`cancel_run`)."""
         await self._acall(cancel_run_request(project_id, run_id, run_url))

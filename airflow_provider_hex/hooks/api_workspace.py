@@ -99,7 +99,7 @@ class WorkspaceAPI:
     def list_collections(
         self, *, sort_by: str | None = None, limit: int = 100
     ) -> Pager[Collection]:
-        """Every collection (ListCollections), fetched lazily."""
+        """List every collection (ListCollections), lazily."""
         require_limit("limit", limit, 100)
         return cursor_pager(
             self._call,
@@ -159,7 +159,7 @@ class WorkspaceAPI:
     def list_groups(
         self, *, sort_by: str | None = None, sort_direction: str | None = None, limit: int = 500
     ) -> Pager[Group]:
-        """Every group (ListGroups), fetched lazily."""
+        """List every group (ListGroups), lazily."""
         require_limit("limit", limit, 500)
         params = {
             "sortBy": require_choice("sort_by", sort_by, ("CREATED_AT", "NAME")),
@@ -213,7 +213,7 @@ class WorkspaceAPI:
         sort_direction: str | None = None,
         limit: int = 500,
     ) -> Pager[User]:
-        """Every user of the workspace, or of a group, or the given ids (ListUsers)."""
+        """List the workspace's users, a group's, or the given ids (ListUsers), lazily."""
         require_limit("limit", limit, 500)
         params = {
             "groupId": None if group_id is None else require_uuid("group_id", group_id),
@@ -234,7 +234,7 @@ class WorkspaceAPI:
     def list_data_connections(
         self, *, sort_by: str | None = None, sort_direction: str | None = None, limit: int = 100
     ) -> Pager[DataConnection]:
-        """Every data connection of the workspace (ListDataConnections)."""
+        """List every data connection of the workspace (ListDataConnections), lazily."""
         require_limit("limit", limit, 100)
         params = {
             "sortBy": require_choice("sort_by", sort_by, ("NAME", "CREATED_AT")),

@@ -92,7 +92,7 @@ class HexHookBase(BaseHook):
         return self._settings
 
     async def asettings(self) -> HexSettings:
-        """Like :attr:`settings`, without blocking the event loop."""
+        """Read the settings like :attr:`settings`, without blocking the event loop."""
         if self._settings is None:
             self._settings = self._settings_from(await aget_connection(self.hex_conn_id))
         return self._settings

@@ -57,12 +57,12 @@ class Pager(Generic[T]):
                 count += 1
 
     def all(self) -> list[T]:
-        """Every item as a list (fetches every page)."""
+        """Fetch every page and return all items as a list."""
         return list(self)
 
 
 def shape_error(request: HexRequest, expected: str, answer: Any) -> HexResponseError:
-    """The error for a success answer whose JSON lacks what Hex documents."""
+    """Build the error for a success answer whose JSON lacks what Hex documents."""
     text = repr(answer)[:200]
     return HexResponseError(
         f"Hex {request.method} {request.path} answered with JSON that is not {expected}: {text}",
@@ -91,7 +91,7 @@ def cursor_pager(
     limit: int,
     rate_group: str | None = None,
 ) -> Pager[Any]:
-    """A :class:`Pager` over a cursor-paginated list at ``path`` (``values`` + ``pagination``)."""
+    """Make a :class:`Pager` over the cursor-paginated list at ``path``."""
 
     def fetch(after: str | None, before: str | None) -> Page[Any]:
         query = {**params, "limit": limit, "after": after, "before": before}

@@ -53,7 +53,7 @@ class Attempt:
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header: a number of seconds or an HTTP date."""
+    """Read the seconds to wait from a ``Retry-After`` header (seconds or an HTTP date)."""
     if not value:
         return None
     value = value.strip()
@@ -83,7 +83,7 @@ def retry_delay(
     max_retry_wait: float,
     what: str = "request",
 ) -> float | None:
-    """Seconds to wait before sending a request again after ``attempt``, or None to stop.
+    """Return the seconds to wait before sending a request again, or None to stop.
 
     ``attempt_no`` counts from 0 (the first send); ``what`` names the request in the log.
     """

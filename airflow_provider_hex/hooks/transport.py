@@ -135,22 +135,22 @@ class Transport:
     # -- shared by both paths -------------------------------------------------------------
 
     def url(self, request: HexRequest) -> str:
-        """The full URL of ``request`` (without its query)."""
+        """Return the full URL of ``request`` (without its query)."""
         return self.settings.api_url + request.path
 
     def headers(self, request: HexRequest) -> dict[str, str]:
-        """Headers of ``request`` (the token is added by :attr:`auth`, not here)."""
+        """Return the headers of ``request`` (:attr:`auth` adds the token, not this)."""
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if request.body is not None:
             headers["Content-Type"] = "application/json"
         return headers
 
     def content(self, request: HexRequest) -> bytes | None:
-        """The request body encoded as JSON."""
+        """Encode the request body as JSON."""
         return None if request.body is None else json.dumps(request.body).encode()
 
     def timeouts(self) -> tuple[float, float]:
-        """(connect, read) timeouts in seconds."""
+        """Return the (connect, read) timeouts in seconds."""
         return self.settings.connect_timeout, self.settings.request_timeout
 
     def budget_wait(self, request: HexRequest) -> float:
@@ -179,14 +179,14 @@ class Transport:
             wait = self._pause_left()
 
     async def await_budget(self, request: HexRequest) -> None:
-        """Async :meth:`wait_for_budget`."""
+        """Wait, without blocking the loop, until the shared budget lets ``request`` go."""
         wait = self.budget_wait(request)
         while wait > 0:
             await self._asleep(wait)
             wait = self._pause_left()
 
     def retry_wait(self, request: HexRequest, attempt_no: int, attempt: Attempt) -> float | None:
-        """Seconds to wait before repeating ``request`` after ``attempt``, or None to stop.
+        """Return the seconds to wait before repeating ``request``, or None to stop.
 
         Follows the rule of :mod:`~airflow_provider_hex.hooks.retry`; a 429 also slows the
         shared budget down.
@@ -284,7 +284,7 @@ class Transport:
     def connection_error(
         self, request: HexRequest, attempt: Attempt, attempts: int
     ) -> HexConnectionError:
-        """The error for a request that got no answer, saying what Hex may have done."""
+        """Build the error for a request that got no answer, saying what Hex may have done."""
         if not attempt.reached_server:
             landed = " Hex did not receive it."
         elif request.idempotent:
