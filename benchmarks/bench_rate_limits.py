@@ -254,7 +254,10 @@ def report(args: argparse.Namespace, outcomes: list[Outcome]) -> None:
         print(
             f"{out.mode}: errors {out.errors or 'none'}" + (extra if out.mode == "design" else "")
         )
-    print("(notice delays and run lengths in simulated seconds; wall time in real seconds)")
+    print(
+        "(notice delays: over the tasks that did not fail, in simulated seconds; "
+        "wall time in real seconds)"
+    )
 
 
 def parse_args() -> argparse.Namespace:
