@@ -1,0 +1,206 @@
+"""Wait for a Hex run that something else started: a given run, or a project's latest run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from airflow.configuration import conf
+from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
+from airflow_provider_hex.links import HexRunLink
+from airflow_provider_hex.operators._run_compat import (
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+)
+from airflow_provider_hex.operators._run_outcome import RunRef, RunSummary, summarize
+from airflow_provider_hex.triggers.hex import HexRunTrigger, event_for_run
+from airflow_provider_hex.types import ProjectRun, RunTrigger
+from airflow_provider_hex.validation import require_enum, require_uuid
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_hex.hooks.hex import HexHook
+
+#: Extra seconds the deferral timeout allows beyond the sensor's own deadline.
+DEFER_TIMEOUT_MARGIN = 120.0
+
+
+class HexRunSensor(BaseSensorOperator):
+    """Wait for a Hex run to complete: a given run, or the project's latest run.
+
+    Without ``run_id`` the sensor watches the newest run of the project (optionally only runs
+    started a given way, e.g. ``run_trigger="SCHEDULED"`` for Hex's own scheduler); until the
+    project has a run, it keeps waiting. It succeeds when the run is ``COMPLETED`` and returns
+    the run summary; any other end fails it (``soft_fail=True`` skips instead). It never
+    cancels the run it watches.
+
+    Works in ``poke`` and ``reschedule`` mode, or ``deferrable`` (waiting in the triggerer).
+    The run's ``run_id`` and ``run_url`` are pushed as XComs as soon as the run is known,
+    which the "Hex run" link shows.
+
+    :param project_id: the project's UUID (templated).
+    :param run_id: the run's UUID (templated); None watches the project's latest run.
+    :param hex_conn_id: the Airflow connection to Hex.
+    :param run_trigger: with no ``run_id``, only consider runs started this way
+        (``API``, ``SCHEDULED``, ``APP_REFRESH``).
+    :param deferrable: wait in the triggerer instead of the worker.
+    :param poll_interval: another name for ``poke_interval`` (seconds between reads).
+    :param max_poll_interval: longest wait between two reads when deferred, in seconds.
+    """
+
+    template_fields: Sequence[str] = ("project_id", "run_id")
+    operator_extra_links = (HexRunLink(),)
+    ui_color = "#E8DEFF"
+
+    def __init__(
+        self,
+        project_id: str,
+        run_id: str | None = None,
+        *,
+        hex_conn_id: str = "hex_default",
+        run_trigger: RunTrigger | str | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval: float | None = None,
+        max_poll_interval: float = 60.0,
+        **kwargs: Any,
+    ) -> None:
+        if poll_interval is not None:
+            given = kwargs.setdefault("poke_interval", poll_interval)
+            if given != poll_interval:
+                raise HexInvalidArgumentError(
+                    "poll_interval", poll_interval, f"differs from poke_interval={given!r}"
+                )
+        super().__init__(**kwargs)
+        self.project_id = project_id
+        self.run_id = run_id
+        self.hex_conn_id = hex_conn_id
+        self.run_trigger = None if run_trigger is None else str(run_trigger)
+        self.deferrable = deferrable
+        self.max_poll_interval = max_poll_interval
+        if run_trigger is not None:
+            require_enum("run_trigger", run_trigger, RunTrigger)
+        for name, value in (("project_id", project_id), ("run_id", run_id)):
+            if isinstance(value, str) and "{" not in value:
+                require_uuid(name, value)
+        self._pushed_run_id: str | None = None
+
+    @cached_property
+    def hook(self) -> HexHook:
+        """The Hex hook of this task's connection."""
+        from airflow_provider_hex.hooks.hex import HexHook
+
+        return HexHook(self.hex_conn_id)
+
+    # -- finding the run and reading its end ------------------------------------------------
+
+    def _current_run(self) -> ProjectRun | None:
+        """The watched run's status: the given run, or the project's newest run (or None)."""
+        if self.run_id:
+            return self.hook.get_run_status(self.project_id, self.run_id)
+        page = self.hook.get_project_runs(
+            self.project_id, run_trigger=self.run_trigger, limit=1
+        ).page()
+        return page["values"][0] if page["values"] else None
+
+    def _publish(self, context: Context, run: ProjectRun) -> None:
+        if self._pushed_run_id == run["runId"]:
+            return
+        context["ti"].xcom_push(key="run_id", value=run["runId"])
+        context["ti"].xcom_push(key="run_url", value=run.get("runUrl"))
+        self._pushed_run_id = run["runId"]
+        self.log.info("Watching Hex run %s: %s", run["runId"], run.get("runUrl"))
+
+    def _end(self, event: dict[str, Any]) -> RunSummary:
+        """Return the summary of a completed run, or raise what fails (or skips) the sensor."""
+        kind = event.get("status")
+        if kind == "success":
+            ref = RunRef(str(event["project_id"]), str(event["run_id"]), event.get("run_url"))
+            return summarize(ref, event.get("run"))
+        message = f"{event.get('message')}. Run: {event.get('run_url')}"
+        if kind == "failed":
+            raise AirflowFailException(message)
+        if kind == "timeout":
+            raise AirflowSensorTimeout(message)
+        raise AirflowException(message)
+
+    # -- poke and reschedule modes ------------------------------------------------------------
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        """Read the watched run once: done (with its summary), not yet, or failed."""
+        run = self._current_run()
+        if run is None:
+            self.log.info("Project %s has no run yet", self.project_id)
+            return False
+        self._publish(context, run)
+        self.log.info("Hex run %s is %s", run["runId"], run.get("status"))
+        event = event_for_run(self.project_id, run["runId"], run.get("runUrl"), run)
+        if event is None:
+            return False
+        return PokeReturnValue(is_done=True, xcom_value=self._end(event))
+
+    # -- deferrable mode ----------------------------------------------------------------------
+
+    def execute(self, context: Context) -> Any:
+        """Poke or reschedule as configured, or wait in the triggerer when deferrable."""
+        if not self.deferrable:
+            return super().execute(context)
+        return self.execute_wait_for_run(context, deadline=time.time() + float(self.timeout))
+
+    def execute_wait_for_run(
+        self, context: Context, event: Any = None, *, deadline: float
+    ) -> RunSummary:
+        """Look for the run; finish if it has ended, else defer until it does."""
+        try:
+            run = self._current_run()
+            if run is None:
+                self._defer_until_a_run_exists(deadline)
+            self._publish(context, run)
+            ended = event_for_run(self.project_id, run["runId"], run.get("runUrl"), run)
+            if ended is not None:
+                return self._end(ended)
+        except (AirflowFailException, AirflowSensorTimeout) as err:
+            if self.soft_fail:
+                raise AirflowSkipException(f"Skipping (soft_fail): {err}") from err
+            raise
+        self.defer(
+            trigger=HexRunTrigger(
+                self.project_id,
+                run["runId"],
+                hex_conn_id=self.hex_conn_id,
+                poll_interval=float(self.poke_interval),
+                max_poll_interval=self.max_poll_interval,
+                deadline=deadline,
+                run_url=run.get("runUrl"),
+                cancel_on_timeout=False,
+                cancel_on_kill=False,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=max(0.0, deadline - time.time()) + DEFER_TIMEOUT_MARGIN),
+        )
+
+    def _defer_until_a_run_exists(self, deadline: float) -> NoReturn:
+        left = deadline - time.time()
+        if left <= 0:
+            raise AirflowSensorTimeout(f"Project {self.project_id} had no run before the timeout")
+        from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
+
+        self.log.info("Project %s has no run yet; looking again later", self.project_id)
+        wait = min(float(self.poke_interval), left)
+        self.defer(
+            trigger=TimeDeltaTrigger(timedelta(seconds=wait)),
+            method_name="execute_wait_for_run",
+            kwargs={"deadline": deadline},
+            timeout=timedelta(seconds=wait + DEFER_TIMEOUT_MARGIN),
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> RunSummary:
+        """Resume when the trigger's wait ends."""
+        return self._end(event)
