@@ -17,6 +17,8 @@ from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.validation import require_text, require_uuid
 
 if TYPE_CHECKING:
+    from airflow.sdk import Context
+
     from airflow_provider_hex.hooks.hex import HexHook
     from airflow_provider_hex.types import Cell
 
@@ -111,19 +113,29 @@ def find_cell_by_label(hook: HexHook, project_id: str, label: str) -> Cell:
 class HexBaseOperator(BaseOperator):
     """Base of the operators that change Hex content: a connection id and a lazy hook.
 
-    Every one returns a JSON dict, and each of its keys is also pushed as an XCom of its
-    own (``multiple_outputs`` defaults to True), so ``op.output["id"]`` hands one value to
-    the next task.
+    Every one returns a JSON dict. The keys named in ``output_keys`` are also pushed as
+    XComs of their own, so ``op.output["id"]`` hands one value to the next task. (Not
+    ``multiple_outputs``: Airflow 3.0 cannot store an XCom whose value is None.)
 
     :param hex_conn_id: the Airflow connection of type ``hex`` to use.
     """
 
     ui_color = "#f5c0c0"
+    #: Keys of the result that are also pushed as XComs of their own (when not None).
+    output_keys: tuple[str, ...] = ()
 
     def __init__(self, *, hex_conn_id: str = "hex_default", **kwargs: Any) -> None:
-        kwargs.setdefault("multiple_outputs", True)
         super().__init__(**kwargs)
         self.hex_conn_id = hex_conn_id
+
+    def push_outputs(self, context: Context, result: dict[str, Any]) -> dict[str, Any]:
+        """Push the ``output_keys`` of ``result`` as XComs of their own; return ``result``."""
+        ti = context.get("ti")
+        if ti is not None and self.do_xcom_push:
+            for key in self.output_keys:
+                if result.get(key) is not None:
+                    ti.xcom_push(key=key, value=result[key])
+        return result
 
     @cached_property
     def hook(self) -> HexHook:

@@ -45,8 +45,11 @@ class HexCreateGroupOperator(HexBaseOperator):
 
     :param name: the group's name.
     :param user_ids: ids of the users to add.
-    :return: ``{"id", "name", "member_ids"}``.
+    :return: ``{"id", "name", "member_ids"}``; ``id`` is also pushed as an XCom of its own
+        (``create_group.output["id"]``).
     """
+
+    output_keys = ("id",)
 
     template_fields: Sequence[str] = ("name", "user_ids")
 
@@ -67,7 +70,8 @@ class HexCreateGroupOperator(HexBaseOperator):
             self.hook.edit_group(group_id, add_user_ids=chunk)
         members = [uid for chunk in chunks for uid in chunk]
         self.log.info("Created group %r (%s) with %d member(s)", name, group_id, len(members))
-        return {"id": group_id, "name": group.get("name", name), "member_ids": members}
+        result = {"id": group_id, "name": group.get("name", name), "member_ids": members}
+        return self.push_outputs(context, result)
 
 
 class HexEditGroupMembersOperator(HexBaseOperator):
@@ -216,8 +220,11 @@ class HexCreateCollectionOperator(_CollectionOperator):
     :param users: user id -> collection access (``MEMBER``, ``MANAGER``).
     :param groups: group id -> collection access.
     :param workspace_members: access for every workspace member.
-    :return: the collection as Hex returns it (``id``, ``name``, ``sharing``…).
+    :return: the collection as Hex returns it (``id``, ``name``, ``sharing``…); ``id`` is
+        also pushed as an XCom of its own.
     """
+
+    output_keys = ("id",)
 
     template_fields: Sequence[str] = ("name", "description", "users", "groups", "workspace_members")
 
@@ -231,7 +238,7 @@ class HexCreateCollectionOperator(_CollectionOperator):
             self.hook.create_collection(name, description=self.description, **self._sharing())
         )
         self.log.info("Created collection %r (%s)", name, collection.get("id"))
-        return collection
+        return self.push_outputs(context, collection)
 
 
 class HexEditCollectionOperator(_CollectionOperator):

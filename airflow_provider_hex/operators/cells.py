@@ -4,8 +4,9 @@ A cell is named by its id, or by its label within a project: the label is looked
 ListCells (every page), and a label that no cell or several cells carry is an error.
 
 ``source`` is a templated field, and Hex SQL cells use Jinja for their own input parameters
-(``{{ region }}``). Pass such source wrapped in :func:`airflow.sdk.literal` (or inside
-``{% raw %}``) so Airflow sends it to Hex as written.
+(``{{ region }}``). Pass such source wrapped in :func:`airflow.sdk.literal` (on Airflow 3.0
+import it from ``airflow.sdk.definitions.template``), or inside ``{% raw %}``, so Airflow
+sends it to Hex as written.
 """
 
 from __future__ import annotations
@@ -81,8 +82,11 @@ class HexCreateCellOperator(HexBaseOperator):
     :param insert_after_cell_label: place the cell after the cell with this label.
     :param parent_cell_id: place the cell inside this section cell.
     :param child_position: ``FIRST`` or ``LAST`` (default) inside ``parent_cell_id``.
-    :return: the new cell as Hex returns it (``id``, ``staticId``, ``label``, ``cellType``…).
+    :return: the new cell as Hex returns it (``id``, ``staticId``, ``label``, ``cellType``…);
+        ``id`` is also pushed as an XCom of its own (``op.output["id"]``).
     """
+
+    output_keys = ("id",)
 
     template_fields: Sequence[str] = (
         "project_id",
@@ -194,7 +198,7 @@ class HexCreateCellOperator(HexBaseOperator):
             self.project_id,
             len(self.source),
         )
-        return dict(cell)
+        return self.push_outputs(context, dict(cell))
 
 
 class HexUpdateCellOperator(_CellOperator):
@@ -209,8 +213,10 @@ class HexUpdateCellOperator(_CellOperator):
     :param detach_data_connection: detach the SQL cell's data connection.
     :param output_dataframe: a SQL cell's new output dataframe name (with ``source``).
     :param cell_type: the cell's type, when known, to save the GetCell request.
-    :return: the updated cell as Hex returns it.
+    :return: the updated cell as Hex returns it; ``id`` is also pushed as an XCom of its own.
     """
+
+    output_keys = ("id",)
 
     template_fields: Sequence[str] = (
         "cell_id",
@@ -295,7 +301,7 @@ class HexUpdateCellOperator(_CellOperator):
         if "data_connection_id" in changes:
             what.append(f"data connection -> {changes['data_connection_id'] or 'none'}")
         self.log.info("Updated cell %s: %s", _describe(cell), ", ".join(what))
-        return cell
+        return self.push_outputs(context, cell)
 
 
 class HexDeleteCellOperator(_CellOperator):

@@ -84,7 +84,10 @@ class HexUpsertGuideDraftsOperator(HexBaseOperator):
     :param force_write: overwrite guides of the same path that came from another source.
     :return: ``{"files": [{"id", "filePath"}], "guide_ids": [...], "warnings": [...]}``;
         ``warnings`` lists files Hex skipped (say, synced from elsewhere without force_write).
+        ``guide_ids`` is also pushed as an XCom of its own.
     """
+
+    output_keys = ("guide_ids",)
 
     template_fields: Sequence[str] = ("folder", "files", "pattern")
 
@@ -125,9 +128,9 @@ class HexUpsertGuideDraftsOperator(HexBaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Upload every file as a guide draft in one request."""
         files = self.collect(context)
-        result = self.hook.upsert_guide_draft(files, force_write=self.force_write)
-        written = [dict(f) for f in result.get("files") or []]
-        warnings = [dict(w) for w in result.get("warnings") or []]
+        answer = self.hook.upsert_guide_draft(files, force_write=self.force_write)
+        written = [dict(f) for f in answer.get("files") or []]
+        warnings = [dict(w) for w in answer.get("warnings") or []]
         for guide in written:
             self.log.info("Guide draft %s saved as %s", guide.get("filePath"), guide.get("id"))
         for warning in warnings:
@@ -136,7 +139,9 @@ class HexUpsertGuideDraftsOperator(HexBaseOperator):
             )
         self.log.info("Uploaded %d of %d guide file(s) as drafts", len(written), len(files))
         guide_ids = [str(f["id"]) for f in written]
-        return {"files": written, "guide_ids": guide_ids, "warnings": warnings}
+        return self.push_outputs(
+            context, {"files": written, "guide_ids": guide_ids, "warnings": warnings}
+        )
 
 
 class HexPublishGuideDraftsOperator(HexBaseOperator):

@@ -8,7 +8,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from airflow.sdk import literal
+
+try:
+    from airflow.sdk import literal
+except ImportError:  # Airflow 3.0
+    from airflow.sdk.definitions.template import literal
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.operators.cells import (
@@ -38,6 +42,16 @@ def cell(cell_id: str, label: str | None, cell_type: str = "SQL") -> dict[str, A
         "contents": {key: {"source": "select 1"}},
         "projectId": PROJECT,
     }
+
+
+class FakeTaskInstance:
+    """Records the XComs an operator pushes besides its return value."""
+
+    def __init__(self) -> None:
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
 
 
 def sent(m: Any) -> list[tuple[str, str, dict[str, list[str]], Any]]:
@@ -136,6 +150,16 @@ def test_create_code_cell_after_a_labelled_cell_looks_the_label_up_first(
         "contents": {"codeCell": {"source": "print(1)"}},
         "location": {"insertAfterCellId": OTHER},
     }
+
+
+def test_create_pushes_the_new_cells_id_as_its_own_xcom(requests_mock: Any) -> None:
+    requests_mock.post(f"{API}/cells", json=cell(CELL, None, "CODE"))  # label None: not pushed
+    ti = FakeTaskInstance()
+    op = HexCreateCellOperator(task_id="c", project_id=PROJECT, cell_type="CODE", source="1")
+
+    op.execute({"ti": ti})  # type: ignore[arg-type]
+
+    assert ti.pushed == {"id": CELL}
 
 
 @pytest.mark.parametrize(

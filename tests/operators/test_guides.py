@@ -27,6 +27,16 @@ CTX: Any = {}
 pytestmark = pytest.mark.usefixtures("hex_conn")
 
 
+class FakeTaskInstance:
+    """Records the XComs an operator pushes besides its return value."""
+
+    def __init__(self) -> None:
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+
 def sent(m: Any) -> list[tuple[str, str, Any]]:
     return [
         (r.method, urlsplit(r.url).path, json.loads(r.body) if r.body else None)
@@ -65,9 +75,9 @@ def test_upsert_from_a_folder_sends_every_markdown_file_by_relative_path(
     requests_mock: Any, guides: Path
 ) -> None:
     requests_mock.put(f"{API}/guides/draft", json=upserted("metrics/revenue.md", "style.md"))
-    op = HexUpsertGuideDraftsOperator(task_id="up", folder=guides)
+    ti = FakeTaskInstance()
 
-    result = op.execute(CTX)
+    result = HexUpsertGuideDraftsOperator(task_id="up", folder=guides).execute({"ti": ti})  # type: ignore[arg-type]
 
     assert sent(requests_mock) == [
         (
@@ -82,7 +92,7 @@ def test_upsert_from_a_folder_sends_every_markdown_file_by_relative_path(
         )
     ]
     assert result["guide_ids"] == [G1, G2]
-    assert op.multiple_outputs  # so upload.output["guide_ids"] reaches the publish step
+    assert ti.pushed == {"guide_ids": [G1, G2]}  # upload.output["guide_ids"] for publishing
     json.dumps(result)
 
 

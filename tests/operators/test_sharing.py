@@ -177,7 +177,10 @@ def test_partial_failure_fails_listing_every_refused_entry(requests_mock: Any) -
 
 
 def test_partial_failure_does_not_retry(requests_mock: Any) -> None:
-    from airflow.sdk.exceptions import AirflowFailException
+    try:
+        from airflow.sdk.exceptions import AirflowFailException
+    except ImportError:  # Airflow 3.0
+        from airflow.exceptions import AirflowFailException
 
     refusals(requests_mock)
 
