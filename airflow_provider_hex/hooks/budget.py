@@ -42,7 +42,7 @@ import asyncio
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 #: Share of Hex's documented limits the budget plans to use; the rest is headroom.
@@ -227,19 +227,36 @@ class RateBudget:
             self._paused_until = max(self._paused_until, now + pause)
 
     def acquire(
-        self, group: str | None = None, *, sleep: Callable[[float], None] = time.sleep
+        self,
+        group: str | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        notify: Callable[[float], None] | None = None,
     ) -> None:
-        """Reserve a slot and sleep until it comes, sitting out any 429 pause begun meanwhile."""
+        """Reserve a slot and sleep until it comes, sitting out any 429 pause begun meanwhile.
+
+        ``notify`` is called once with the wait before sleeping, when there is one.
+        """
         wait = self.reserve(group)
+        if wait > 0 and notify is not None:
+            notify(wait)
         while wait > 0:
             sleep(wait)
             wait = self.pause_left()
 
-    async def aacquire(self, group: str | None = None) -> None:
+    async def aacquire(
+        self,
+        group: str | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        notify: Callable[[float], None] | None = None,
+    ) -> None:
         """Async :meth:`acquire`."""
         wait = self.reserve(group)
+        if wait > 0 and notify is not None:
+            notify(wait)
         while wait > 0:
-            await asyncio.sleep(wait)
+            await sleep(wait)
             wait = self.pause_left()
 
 

@@ -153,37 +153,32 @@ class Transport:
         """Return the (connect, read) timeouts in seconds."""
         return self.settings.connect_timeout, self.settings.request_timeout
 
-    def budget_wait(self, request: HexRequest) -> float:
-        """Reserve a slot in the shared budget; return the seconds to wait for it."""
-        if self.budget is None:
-            return 0.0
-        wait = self.budget.reserve(request.rate_group)
-        if wait > 1.0:
-            log.info(
-                "Waiting %.1fs for the Hex request budget before %s %s",
-                wait,
-                request.method,
-                request.path,
-            )
-        return wait
+    @staticmethod
+    def _budget_notice(request: HexRequest) -> Callable[[float], None]:
+        def notice(wait: float) -> None:
+            if wait > 1.0:
+                log.info(
+                    "Waiting %.1fs for the Hex request budget before %s %s",
+                    wait,
+                    request.method,
+                    request.path,
+                )
 
-    def _pause_left(self) -> float:
-        """Seconds left of a 429 pause the budget began while this caller waited."""
-        return 0.0 if self.budget is None else self.budget.pause_left()
+        return notice
 
     def wait_for_budget(self, request: HexRequest) -> None:
         """Sleep until the shared budget lets ``request`` go."""
-        wait = self.budget_wait(request)
-        while wait > 0:
-            self._sleep(wait)
-            wait = self._pause_left()
+        if self.budget is not None:
+            self.budget.acquire(
+                request.rate_group, sleep=self._sleep, notify=self._budget_notice(request)
+            )
 
     async def await_budget(self, request: HexRequest) -> None:
         """Wait, without blocking the loop, until the shared budget lets ``request`` go."""
-        wait = self.budget_wait(request)
-        while wait > 0:
-            await self._asleep(wait)
-            wait = self._pause_left()
+        if self.budget is not None:
+            await self.budget.aacquire(
+                request.rate_group, sleep=self._asleep, notify=self._budget_notice(request)
+            )
 
     def retry_wait(self, request: HexRequest, attempt_no: int, attempt: Attempt) -> float | None:
         """Return the seconds to wait before repeating ``request``, or None to stop.
