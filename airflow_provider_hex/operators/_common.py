@@ -7,7 +7,7 @@ HTTP client, so the hook is imported the first time a task needs it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from airflow_provider_hex.types import Cell
 
 T = TypeVar("T")
+#: One argument check, as in :mod:`airflow_provider_hex.validation`: (argument, value) -> value.
+Check = Callable[[str, Any], Any]
 
 #: How many labels a "no cell has this label" error lists, to keep it readable.
 _LABELS_SHOWN = 20
@@ -41,14 +43,25 @@ def is_dynamic(value: Any) -> bool:
     return False
 
 
-def check_static(check: Callable[[str, Any], T], argument: str, value: Any) -> None:
-    """Run ``check(argument, value)`` now unless the value is a template or an XComArg.
+def check_arguments(checks: Iterable[tuple[Check, str, Any]], *, static: bool) -> None:
+    """Run each ``(check, argument, value)`` on the values given (None: not given).
 
-    Operators call this in ``__init__`` so a wrong literal argument fails when the DAG is
-    parsed; ``execute`` checks every argument again after rendering.
+    Operators check in ``__init__`` (``static``: templates and XComArgs are left alone) so a
+    wrong literal argument fails when the DAG is parsed, and in ``execute`` after rendering.
     """
-    if value is not None and not is_dynamic(value):
-        check(argument, value)
+    for check, argument, value in checks:
+        if value is not None and not (static and is_dynamic(value)):
+            check(argument, value)
+
+
+def check_static(check: Check, argument: str, value: Any) -> None:
+    """Run ``check(argument, value)`` now unless the value is a template or an XComArg."""
+    check_arguments([(check, argument, value)], static=True)
+
+
+def require_source(argument: str, value: Any) -> str:
+    """Check a cell's source: a string, possibly empty."""
+    return require_text(argument, value, allow_empty=True)
 
 
 def require_bool(argument: str, value: Any) -> bool:
@@ -70,16 +83,14 @@ def require_cell_reference(
         raise HexInvalidArgumentError(
             "project_id", None, "a cell_label is looked up within a project: give project_id"
         )
-    checks: list[tuple[Callable[[str, Any], str], str, Any]] = (
-        [(require_uuid, "cell_id", cell_id)]
-        if cell_id is not None
-        else [(require_uuid, "project_id", project_id), (require_text, "cell_label", cell_label)]
+    check_arguments(
+        [
+            (require_uuid, "cell_id", cell_id),
+            (require_uuid, "project_id", project_id),
+            (require_text, "cell_label", cell_label),
+        ],
+        static=static,
     )
-    for check, argument, value in checks:
-        if static:
-            check_static(check, argument, value)
-        else:
-            check(argument, value)
 
 
 def find_cell_by_label(hook: HexHook, project_id: str, label: str) -> Cell:

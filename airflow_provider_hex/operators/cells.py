@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_hex.exceptions import HexInvalidArgumentError, HexNotFoundError
 from airflow_provider_hex.operators._common import (
     HexBaseOperator,
-    check_static,
+    check_arguments,
     find_cell_by_label,
     require_bool,
     require_cell_reference,
+    require_source,
 )
 from airflow_provider_hex.types import CellType, ChildPosition
 from airflow_provider_hex.validation import require_enum, require_text, require_uuid
@@ -135,23 +136,20 @@ class HexCreateCellOperator(HexBaseOperator):
         self._check(static=True)
 
     def _check(self, *, static: bool) -> None:
-        def run(check: Any, argument: str, value: Any) -> None:
-            if static:
-                check_static(check, argument, value)
-            elif value is not None:
-                check(argument, value)
-
-        run(require_uuid, "project_id", self.project_id)
-        if not static and not isinstance(self.source, str):
-            raise HexInvalidArgumentError("source", self.source, "expected a string")
-        run(require_text, "cell_label", self.cell_label)
-        run(require_uuid, "data_connection_id", self.data_connection_id)
-        run(require_text, "output_dataframe", self.output_dataframe)
-        run(require_uuid, "insert_after_cell_id", self.insert_after_cell_id)
-        run(require_text, "insert_after_cell_label", self.insert_after_cell_label)
-        run(require_uuid, "parent_cell_id", self.parent_cell_id)
-        if self.is_dataframe_sql is not None:
-            require_bool("is_dataframe_sql", self.is_dataframe_sql)
+        check_arguments(
+            [
+                (require_uuid, "project_id", self.project_id),
+                (require_source, "source", self.source),
+                (require_text, "cell_label", self.cell_label),
+                (require_uuid, "data_connection_id", self.data_connection_id),
+                (require_text, "output_dataframe", self.output_dataframe),
+                (require_uuid, "insert_after_cell_id", self.insert_after_cell_id),
+                (require_text, "insert_after_cell_label", self.insert_after_cell_label),
+                (require_uuid, "parent_cell_id", self.parent_cell_id),
+                (require_bool, "is_dataframe_sql", self.is_dataframe_sql),
+            ],
+            static=static,
+        )
         sql_only = {
             "data_connection_id": self.data_connection_id,
             "is_dataframe_sql": self.is_dataframe_sql,
@@ -246,11 +244,17 @@ class HexUpdateCellOperator(_CellOperator):
         self.cell_type = (
             None if cell_type is None else require_enum("cell_type", cell_type, CellType)
         )
-        self._check_changes()
-        check_static(require_uuid, "data_connection_id", data_connection_id)
-        check_static(require_text, "output_dataframe", output_dataframe)
+        self._check_changes(static=True)
 
-    def _check_changes(self) -> None:
+    def _check_changes(self, *, static: bool) -> None:
+        check_arguments(
+            [
+                (require_source, "source", self.source),
+                (require_uuid, "data_connection_id", self.data_connection_id),
+                (require_text, "output_dataframe", self.output_dataframe),
+            ],
+            static=static,
+        )
         nothing = self.source is None and self.data_connection_id is None
         if nothing and not self.detach_data_connection:
             raise HexInvalidArgumentError(
@@ -268,13 +272,7 @@ class HexUpdateCellOperator(_CellOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         """Find the cell if named by label, then send one UpdateCell request."""
         self._check_reference()
-        self._check_changes()
-        if self.source is not None and not isinstance(self.source, str):
-            raise HexInvalidArgumentError("source", self.source, "expected a string")
-        if self.data_connection_id is not None:
-            require_uuid("data_connection_id", self.data_connection_id)
-        if self.output_dataframe is not None:
-            require_text("output_dataframe", self.output_dataframe)
+        self._check_changes(static=False)
         cell_type: CellType | str | None = self.cell_type
         if self.cell_label is not None:
             found = self._lookup()
