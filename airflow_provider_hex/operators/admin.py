@@ -2,6 +2,15 @@
 
 Deleting a group that is already gone, and deactivating a user who is already inactive,
 succeed with a log line, so a retried or re-run task does not fail on its own earlier work.
+
+Reading needs no operator: the hook's ``list_*`` methods (projects, project runs, users,
+groups, collections, data connections) fetch every page lazily, in any ``@task``::
+
+    @task
+    def finance_emails() -> list[str]:
+        from airflow_provider_hex.hooks.hex import HexHook
+
+        return [u["email"] for u in HexHook().list_users(group_id=FINANCE_GROUP_ID)]
 """
 
 from __future__ import annotations
