@@ -65,6 +65,24 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
+def wait_until_the_triggerer_polls(stack: AirflowStack, sim: HexSimulator, run_id: str) -> None:
+    """Wait until a triggerer has claimed the deferred task's trigger and polled Hex.
+
+    Airflow calls a trigger's ``on_kill`` only if the trigger is running: a task marked
+    failed in the second between deferring and a triggerer picking it up leaves its Hex
+    run alone. (The worker's own poll before deferring is excluded by counting from here.)
+    """
+    reads_before = sim.count("GET", rf"/projects/{DEMO_PROJECT_ID}/runs")
+
+    def polled() -> bool:
+        claimed = stack.task_instance(DAG_ID, run_id, HEX_TASK).get("triggerer_job")
+        return bool(claimed) and sim.count("GET", rf"/projects/{DEMO_PROJECT_ID}/runs") > (
+            reads_before
+        )
+
+    wait_for(polled, 30, "the triggerer to run the trigger")
+
+
 def test_hex_task_is_deferred_while_the_run_is_running_then_succeeds(
     airflow_stack: AirflowStack, slow_hex: HexSimulator
 ) -> None:
@@ -93,6 +111,7 @@ def test_marking_the_deferred_task_failed_cancels_the_hex_run(
     run_id = airflow_stack.trigger(DAG_ID)
     airflow_stack.wait_for_task_state(DAG_ID, run_id, HEX_TASK, ["deferred"], timeout=120)
     hex_run_id = airflow_stack.xcom(DAG_ID, run_id, HEX_TASK, "run_id")
+    wait_until_the_triggerer_polls(airflow_stack, slow_hex, run_id)
     assert slow_hex.run_status(hex_run_id) in ("PENDING", "RUNNING")
 
     airflow_stack.set_task_state(DAG_ID, run_id, HEX_TASK, "failed")
