@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError, HexNotFoundError
-from airflow_provider_hex.operators._common import HexBaseOperator, check_static
+from airflow_provider_hex.operators._common import HexBaseOperator, check_arguments, check_static
 from airflow_provider_hex.validation import require_text, require_uuid, require_uuids
 
 if TYPE_CHECKING:
@@ -204,21 +204,23 @@ class _CollectionOperator(HexBaseOperator):
         self.users = users
         self.groups = groups
         self.workspace_members = workspace_members
-        check_static(require_text, "name", name)
-        check_static(require_collection_access, "users", users)
-        check_static(require_collection_access, "groups", groups)
-        check_static(require_text, "workspace_members", workspace_members)
+        self._check(static=True)
 
-    def _sharing(self) -> dict[str, Any]:
-        return {
-            "users": None if self.users is None else require_collection_access("users", self.users),
-            "groups": None
-            if self.groups is None
-            else require_collection_access("groups", self.groups),
-            "workspace_members": None
-            if self.workspace_members is None
-            else require_text("workspace_members", self.workspace_members),
-        }
+    def _check(self, *, static: bool) -> None:
+        check_arguments(
+            [
+                (require_uuid, "collection_id", getattr(self, "collection_id", None)),
+                (require_text, "name", self.name),
+                (require_collection_access, "users", self.users),
+                (require_collection_access, "groups", self.groups),
+                (require_text, "workspace_members", self.workspace_members),
+            ],
+            static=static,
+        )
+
+    def _fields(self) -> dict[str, Any]:
+        keys = ("name", "description", "users", "groups", "workspace_members")
+        return {key: getattr(self, key) for key in keys}
 
 
 class HexCreateCollectionOperator(_CollectionOperator):
@@ -235,18 +237,14 @@ class HexCreateCollectionOperator(_CollectionOperator):
 
     output_keys = ("id",)
 
-    template_fields: Sequence[str] = ("name", "description", "users", "groups", "workspace_members")
-
     def __init__(self, *, name: str, **kwargs: Any) -> None:
         super().__init__(name=name, **kwargs)
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Create the collection."""
-        name = require_text("name", self.name)
-        collection = dict(
-            self.hook.create_collection(name, description=self.description, **self._sharing())
-        )
-        self.log.info("Created collection %r (%s)", name, collection.get("id"))
+        self._check(static=False)
+        collection = dict(self.hook.create_collection(**self._fields()))
+        self.log.info("Created collection %r (%s)", self.name, collection.get("id"))
         return self.push_outputs(context, collection)
 
 
@@ -272,27 +270,17 @@ class HexEditCollectionOperator(_CollectionOperator):
     )
 
     def __init__(self, *, collection_id: str, name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(name=name, **kwargs)
         self.collection_id = collection_id
-        check_static(require_uuid, "collection_id", collection_id)
-        edits = (name, self.description, self.users, self.groups, self.workspace_members)
-        if all(v is None for v in edits):
+        super().__init__(name=name, **kwargs)
+        if all(v is None for v in self._fields().values()):
             raise HexInvalidArgumentError("name", None, "nothing to edit")
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Send one EditCollection request."""
-        require_uuid("collection_id", self.collection_id)
-        name = None if self.name is None else require_text("name", self.name)
-        collection = dict(
-            self.hook.edit_collection(
-                self.collection_id, name=name, description=self.description, **self._sharing()
-            )
-        )
-        changed = [
-            k
-            for k in ("name", "description", "users", "groups", "workspace_members")
-            if getattr(self, k) is not None
-        ]
+        self._check(static=False)
+        fields = self._fields()
+        collection = dict(self.hook.edit_collection(self.collection_id, **fields))
+        changed = [key for key, value in fields.items() if value is not None]
         self.log.info(
             "Edited collection %s (%r): %s",
             self.collection_id,
