@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hex.exceptions import HexError, HexInvalidArgumentError
-from airflow_provider_hex.operators._common import HexBaseOperator, check_static, require_bool
+from airflow_provider_hex.operators._common import HexBaseOperator, check_arguments, require_bool
 from airflow_provider_hex.types import AccessLevel
 from airflow_provider_hex.validation import require_access_map, require_enum, require_uuid
 
@@ -42,6 +42,14 @@ class HexSharingPartialFailure(HexError, AirflowFailException):
             f"Hex refused {len(failures)} sharing change(s) on project {project_id}: {lines}. "
             "The other changes were applied; set accept_partial_success=True to accept this."
         )
+
+
+def _access_map(argument: str, value: Any) -> dict[str, AccessLevel]:
+    return require_access_map(argument, value, AccessLevel)
+
+
+def _access_level(argument: str, value: Any) -> AccessLevel:
+    return require_enum(argument, value, AccessLevel)
 
 
 def flatten_errors(kind: str, errors: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -110,25 +118,25 @@ class HexUpdateProjectSharingOperator(HexBaseOperator):
             raise HexInvalidArgumentError(
                 "users", None, "give users, groups, collections, workspace or public_web"
             )
-        check_static(require_uuid, "project_id", project_id)
-        for kind in _KINDS:
-            check_static(
-                lambda arg, val: require_access_map(arg, val, AccessLevel),
-                kind,
-                getattr(self, kind),
-            )
-        check_static(lambda a, v: require_enum(a, v, AccessLevel), "workspace", workspace)
-        check_static(lambda a, v: require_enum(a, v, AccessLevel), "public_web", public_web)
+        check_arguments(
+            [
+                (require_uuid, "project_id", project_id),
+                *((_access_map, kind, getattr(self, kind)) for kind in _KINDS),
+                (_access_level, "workspace", workspace),
+                (_access_level, "public_web", public_web),
+            ],
+            static=True,
+        )
 
     def _validated(self) -> tuple[dict[str, dict[str, AccessLevel]], dict[str, AccessLevel]]:
         require_uuid("project_id", self.project_id)
         principals = {
-            kind: require_access_map(kind, getattr(self, kind), AccessLevel)
+            kind: _access_map(kind, getattr(self, kind))
             for kind in _KINDS
             if getattr(self, kind) is not None
         }
         settings = {
-            name: require_enum(name, value, AccessLevel)
+            name: _access_level(name, value)
             for name, value in (("workspace", self.workspace), ("public_web", self.public_web))
             if value is not None
         }
@@ -186,7 +194,7 @@ class HexUpdateProjectSharingOperator(HexBaseOperator):
 
 
 def _summary(changes: Mapping[str, str]) -> str:
-    """``{id: level}`` as ``"3 x CAN_VIEW, 1 removed"``-style text, listing a few ids."""
+    """``{id: level}`` as ``id=LEVEL`` pairs, or as counts (``"3 x CAN_VIEW, 1 x NONE"``)."""
     if len(changes) <= 5:
         return ", ".join(f"{i}={lvl}" for i, lvl in changes.items()) or "unchanged"
     counts: dict[str, int] = {}
