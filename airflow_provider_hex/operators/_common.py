@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from airflow_provider_hex.hooks.hex import HexHook
     from airflow_provider_hex.types import Cell
 
-T = TypeVar("T")
 #: One argument check, as in :mod:`airflow_provider_hex.validation`: (argument, value) -> value.
 Check = Callable[[str, Any], Any]
 
