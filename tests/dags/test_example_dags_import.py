@@ -11,7 +11,7 @@ import pytest
 from dag_helpers import EXAMPLES, load_dag_bag
 
 # the 0.1.9-style DAG is meant to use the deprecated argument names
-pytestmark = pytest.mark.filterwarnings("ignore:HexRunProjectOperator argument:UserWarning")
+pytestmark = pytest.mark.filterwarnings("ignore:HexRunProjectOperator argument")
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.py"))
 MARKER = re.compile(r"#\s*\[(START|END) ([\w-]+)\]")

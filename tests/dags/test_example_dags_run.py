@@ -26,7 +26,7 @@ from airflow_provider_hex.testing.demo import (
 pytestmark = [
     pytest.mark.airflow,
     # the 0.1.9-style DAG is meant to use the deprecated argument names
-    pytest.mark.filterwarnings("ignore:HexRunProjectOperator argument:UserWarning"),
+    pytest.mark.filterwarnings("ignore:HexRunProjectOperator argument"),
 ]
 
 Runner = Callable[[str, str], DagResult]
