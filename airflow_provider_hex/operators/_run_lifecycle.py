@@ -10,7 +10,7 @@ The operator module keeps the arguments and Airflow's entry points.
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -38,6 +38,7 @@ from airflow_provider_hex.operators._run_wait import (
 from airflow_provider_hex.triggers.hex import (
     DEFAULT_MAX_TRANSIENT_ERRORS,
     HexRunTrigger,
+    HexWaitTrigger,
     RunWatch,
     event_for_run,
 )
@@ -87,6 +88,11 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
     _pushed_run_id: str | None
     _last_run: ProjectRun | RunStarted | None
     _result: RunSummary | None
+
+    @property
+    def hex_run_url(self) -> str | None:
+        """The URL of the run this task started or found, once there is one, else None."""
+        return None if self._run is None else self._run.run_url
 
     @cached_property
     def hook(self) -> HexHook:
@@ -219,16 +225,15 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
         )
         self._start_attempt += 1
         if self.deferrable:
-            from airflow.providers.standard.triggers.temporal import DateTimeTrigger
-
+            state = {
+                "deadline": self._deadline,
+                "started_at": self._started_at,
+                "start_attempt": self._start_attempt,
+            }
             self.defer(
-                trigger=DateTimeTrigger(moment=datetime.now(UTC) + timedelta(seconds=wait)),
+                trigger=HexWaitTrigger(time.time() + wait, state),
                 method_name="execute_start_retry",
-                kwargs={
-                    "deadline": self._deadline,
-                    "started_at": self._started_at,
-                    "start_attempt": self._start_attempt,
-                },
+                kwargs=state,
                 timeout=timedelta(seconds=wait + DEFER_TIMEOUT_MARGIN),
             )
         time.sleep(wait)

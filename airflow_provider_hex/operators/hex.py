@@ -188,16 +188,18 @@ class HexRunProjectOperator(HexRunLifecycle):
     def execute_start_retry(
         self,
         context: Context,
-        event: Any = None,
-        *,
-        deadline: float | None = None,
-        started_at: float | None = None,
-        start_attempt: int = 0,
+        event: dict[str, Any] | None = None,
+        **state: Any,
     ) -> RunSummary:
-        """Resume after waiting out Hex's refusal to start the run, and try again."""
-        self._started_at = started_at or time.time()
-        self._deadline = deadline
-        self._start_attempt = start_attempt
+        """Resume after waiting out Hex's refusal to start the run, and try again.
+
+        The wait's state (deadline, when waiting began, attempts so far) comes back in the
+        deferral's kwargs and, where those are not kept (``dag.test``), in the event.
+        """
+        state = state or (event if isinstance(event, dict) else {})
+        self._started_at = float(state.get("started_at") or time.time())
+        self._deadline = state.get("deadline")
+        self._start_attempt = int(state.get("start_attempt") or 0)
         return cast(RunSummary, self.execute_resumable(context))
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> RunSummary:

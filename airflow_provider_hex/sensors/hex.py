@@ -20,7 +20,7 @@ from airflow_provider_hex.operators._run_compat import (
     AirflowSkipException,
 )
 from airflow_provider_hex.operators._run_outcome import RunRef, RunSummary, summarize
-from airflow_provider_hex.triggers.hex import HexRunTrigger, event_for_run
+from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger, event_for_run
 from airflow_provider_hex.types import ProjectRun, RunTrigger
 from airflow_provider_hex.validation import require_enum, require_uuid
 
@@ -91,6 +91,7 @@ class HexRunSensor(BaseSensorOperator):
             if isinstance(value, str) and "{" not in value:
                 require_uuid(name, value)
         self._pushed_run_id: str | None = None
+        self._run_url: str | None = None
 
     @cached_property
     def hook(self) -> HexHook:
@@ -110,7 +111,13 @@ class HexRunSensor(BaseSensorOperator):
         ).page()
         return page["values"][0] if page["values"] else None
 
+    @property
+    def hex_run_url(self) -> str | None:
+        """The watched run's URL once this task has found the run, else None."""
+        return self._run_url
+
     def _publish(self, context: Context, run: ProjectRun) -> None:
+        self._run_url = run.get("runUrl")
         if self._pushed_run_id == run["runId"]:
             return
         context["ti"].xcom_push(key="run_id", value=run["runId"])
@@ -155,9 +162,16 @@ class HexRunSensor(BaseSensorOperator):
         return self.execute_wait_for_run(context, deadline=time.time() + float(self.timeout))
 
     def execute_wait_for_run(
-        self, context: Context, event: Any = None, *, deadline: float
+        self, context: Context, event: Any = None, *, deadline: float | None = None
     ) -> RunSummary:
-        """Look for the run; finish if it has ended, else defer until it does."""
+        """Look for the run; finish if it has ended, else defer until it does.
+
+        ``deadline`` comes back in the deferral's kwargs or, where those are not kept
+        (``dag.test``), in the timer's event.
+        """
+        if deadline is None:
+            carried = event.get("deadline") if isinstance(event, dict) else None
+            deadline = float(carried or time.time() + float(self.timeout))
         try:
             run = self._current_run()
             if run is None:
@@ -190,12 +204,10 @@ class HexRunSensor(BaseSensorOperator):
         left = deadline - time.time()
         if left <= 0:
             raise AirflowSensorTimeout(f"Project {self.project_id} had no run before the timeout")
-        from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
-
         self.log.info("Project %s has no run yet; looking again later", self.project_id)
         wait = min(float(self.poke_interval), left)
         self.defer(
-            trigger=TimeDeltaTrigger(timedelta(seconds=wait)),
+            trigger=HexWaitTrigger(time.time() + wait, {"deadline": deadline}),
             method_name="execute_wait_for_run",
             kwargs={"deadline": deadline},
             timeout=timedelta(seconds=wait + DEFER_TIMEOUT_MARGIN),
@@ -203,4 +215,5 @@ class HexRunSensor(BaseSensorOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> RunSummary:
         """Resume when the trigger's wait ends."""
+        self._run_url = event.get("run_url")
         return self._end(event)

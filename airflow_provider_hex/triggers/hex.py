@@ -396,3 +396,30 @@ class HexRunTrigger(BaseTrigger):
             return False, None
         state = by_task[key]
         return True, None if state is None else str(getattr(state, "value", state))
+
+
+class HexWaitTrigger(BaseTrigger):
+    """Wait until a moment (epoch seconds), then hand ``payload`` back to the task.
+
+    Used when there is nothing to poll yet: a run start Hex refused (429, kernel limit), or a
+    sensor waiting for a project's first run. The event carries ``payload`` (plain JSON), so
+    the task's resume state survives even where a deferral's ``kwargs`` are not kept.
+    """
+
+    def __init__(self, until: float, payload: dict[str, Any] | None = None) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.until = float(until)
+        self.payload = dict(payload or {})
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Return the class path and the plain-JSON kwargs that rebuild this trigger."""
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {"until": self.until, "payload": self.payload},
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Sleep until the moment (in steps, so a changed clock is noticed), then fire once."""
+        while (left := self.until - time.time()) > 0:
+            await asyncio.sleep(min(left, 60.0))
+        yield TriggerEvent(self.payload)  # type: ignore[no-untyped-call]

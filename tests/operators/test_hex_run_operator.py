@@ -25,7 +25,7 @@ from airflow_provider_hex.links import HexRunLink
 from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
 from airflow_provider_hex.testing import Fault, HexSimulator, RunScript
-from airflow_provider_hex.triggers.hex import HexRunTrigger, run_event
+from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger, run_event
 from airflow_provider_hex.triggers.polling import reset_status_readers
 
 SUMMARY_KEYS = {
@@ -404,11 +404,10 @@ def test_a_refused_start_gives_up_when_the_timeout_runs_out(sim: HexSimulator, c
     assert sim.stats["runs_started"] == 0
 
 
+@pytest.mark.parametrize("carried_in", ["kwargs", "event"], ids=["kwargs", "event-only"])
 def test_a_refused_deferrable_start_defers_on_a_timer_and_starts_on_resume(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn: str, carried_in: str
 ) -> None:
-    from airflow.providers.standard.triggers.temporal import DateTimeTrigger
-
     project_id = project(sim, RunScript(0, 3600))
     # Retry-After beyond the hook's max_retry_wait: the hook gives up at once, the task waits.
     sim.add_fault(Fault("429", count=1, method="POST", path=RUN_STARTS, retry_after=30))
@@ -417,20 +416,24 @@ def test_a_refused_deferrable_start_defers_on_a_timer_and_starts_on_resume(
     with pytest.raises(TaskDeferred) as waiting:
         operator(project_id, deferrable=True, timeout=600).execute(make_context(ti))
 
-    assert isinstance(waiting.value.trigger, DateTimeTrigger)
-    assert 25 < (waiting.value.trigger.moment.timestamp() - time.time()) <= 30
+    timer = waiting.value.trigger
+    assert isinstance(timer, HexWaitTrigger)
+    assert 25 < timer.until - time.time() <= 30
     assert waiting.value.method_name == "execute_start_retry"
-    kwargs = waiting.value.kwargs
-    assert kwargs["start_attempt"] == 1
+    state = waiting.value.kwargs
+    assert timer.payload == state
+    assert state["start_attempt"] == 1
     assert sim.stats["runs_started"] == 0
     assert ti.xcoms == []
 
     resumed = operator(project_id, deferrable=True, timeout=600)  # rebuilt on resume
+    # The scheduler hands back the kwargs and the event; dag.test() only the event.
+    resume_with = {"event": state, **state} if carried_in == "kwargs" else {"event": state}
     with pytest.raises(TaskDeferred) as running:
-        resumed.execute_start_retry(make_context(ti), event=None, **kwargs)
+        resumed.execute_start_retry(make_context(ti), **resume_with)
 
     assert isinstance(running.value.trigger, HexRunTrigger)
-    assert running.value.trigger.deadline == kwargs["deadline"]
+    assert running.value.trigger.deadline == state["deadline"]
     assert (posts(sim), sim.stats["runs_started"]) == (2, 1)
     assert ti.pushed["run_id"]
 
@@ -453,7 +456,9 @@ def test_success_adds_the_run_to_each_asset_outlets_extra(sim: HexSimulator, con
         }
 
 
-def test_the_run_link_reads_the_run_url_xcom(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_run_link_reads_the_run_url_xcom(
+    sim: HexSimulator, conn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from airflow.sdk.execution_time.xcom import XCom
 
     asked: list[tuple[Any, str]] = []
@@ -463,7 +468,9 @@ def test_the_run_link_reads_the_run_url_xcom(monkeypatch: pytest.MonkeyPatch) ->
         return {"run_url": "https://app.hex.tech/app/p/runs/r"}.get(key)
 
     monkeypatch.setattr(XCom, "get_value", staticmethod(get_value))
-    op = operator("5a8591dd-4039-49df-9202-96385ba3eff8")
+    op = operator(project(sim), deferrable=True)
+    with pytest.raises(TaskDeferred):
+        op.execute(make_context())
     (link,) = op.operator_extra_links
 
     assert isinstance(link, HexRunLink)
@@ -472,9 +479,23 @@ def test_the_run_link_reads_the_run_url_xcom(monkeypatch: pytest.MonkeyPatch) ->
     assert asked == [("ti-key", "run_url")]
 
 
-def test_the_run_link_is_empty_before_a_run_started(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_run_link_is_empty_and_looks_nothing_up_before_a_run_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from airflow.sdk.execution_time.xcom import XCom
+
+    def get_value(**_: Any) -> Any:
+        raise AssertionError("no run yet: nothing to look up")
+
+    monkeypatch.setattr(XCom, "get_value", staticmethod(get_value))
+
+    assert HexRunLink().get_link(operator("5a8591dd-4039-49df-9202-96385ba3eff8"), ti_key=1) == ""
+
+
+def test_the_run_link_of_another_operator_reads_the_xcom(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk import BaseOperator
     from airflow.sdk.execution_time.xcom import XCom
 
     monkeypatch.setattr(XCom, "get_value", staticmethod(lambda **_: None))
 
-    assert HexRunLink().get_link(operator("5a8591dd-4039-49df-9202-96385ba3eff8"), ti_key=1) == ""
+    assert HexRunLink().get_link(BaseOperator(task_id="other"), ti_key=1) == ""

@@ -20,7 +20,7 @@ from airflow_provider_hex.operators._run_compat import (
 )
 from airflow_provider_hex.sensors.hex import HexRunSensor
 from airflow_provider_hex.testing import HexSimulator, RunScript
-from airflow_provider_hex.triggers.hex import HexRunTrigger, run_event
+from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger, run_event
 
 try:  # Airflow 3.2+
     from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
@@ -199,24 +199,28 @@ def test_deferrable_soft_fail_skips_a_failed_run(sim: HexSimulator, conn_id: str
         sensor(project_id, run_id, deferrable=True, soft_fail=True).execute(context())
 
 
+@pytest.mark.parametrize("carried_in", ["kwargs", "event"], ids=["kwargs", "event-only"])
 def test_deferrable_without_a_run_yet_looks_again_on_a_timer(
-    sim: HexSimulator, conn_id: str
+    sim: HexSimulator, conn_id: str, carried_in: str
 ) -> None:
-    from airflow.providers.standard.triggers.temporal import DateTimeTrigger
-
     project_id = sim.add_project("Sensor test", scripts=[RunScript(0, 3600)])
     waiting = sensor(project_id, deferrable=True, timeout=600)
 
     with pytest.raises(TaskDeferred) as no_run:
         waiting.execute(context())
 
-    assert isinstance(no_run.value.trigger, DateTimeTrigger)
+    timer = no_run.value.trigger
+    assert isinstance(timer, HexWaitTrigger)
+    assert timer.payload == no_run.value.kwargs
     assert no_run.value.method_name == "execute_wait_for_run"
     run_id = HexHook(conn_id).run_project(project_id)["runId"]
+    state = no_run.value.kwargs
+    # The scheduler hands back the kwargs and the event; dag.test() only the event.
+    resume_with = {"event": state, **state} if carried_in == "kwargs" else {"event": state}
     with pytest.raises(TaskDeferred) as found:
-        waiting.execute_wait_for_run(context(), event=None, **no_run.value.kwargs)
+        waiting.execute_wait_for_run(context(), **resume_with)
     assert found.value.trigger.run_id == run_id
-    assert found.value.trigger.deadline == no_run.value.kwargs["deadline"]
+    assert found.value.trigger.deadline == state["deadline"]
 
 
 def _event(kind: str, status: str | None = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import pytest
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.testing import Fault, HexSimulator, RunScript
 from airflow_provider_hex.triggers import hex as trigger_module
-from airflow_provider_hex.triggers.hex import HexRunTrigger
+from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
 
 PROJECT = "5a8591dd-4039-49df-9202-96385ba3eff8"
 RUN = "78c33d18-170c-44d3-a227-b3194f134f73"
@@ -350,3 +350,27 @@ def test_a_thousand_triggers_share_one_event_loop(sim: HexSimulator, conn_id: st
     assert all(len(events) == 1 and events[0]["status"] == "success" for events in results)
     assert time.monotonic() - began < 10
     assert len(sim.requests) < 200  # reads are shared, not one per trigger per poll
+
+
+# -- the timer ----------------------------------------------------------------------------------
+
+
+def test_the_timer_serializes_plain_json_and_round_trips() -> None:
+    timer = HexWaitTrigger(1_800_000_000.5, {"deadline": None, "start_attempt": 2})
+
+    classpath, kwargs = timer.serialize()
+
+    assert classpath == "airflow_provider_hex.triggers.hex.HexWaitTrigger"
+    assert kwargs == {"until": 1_800_000_000.5, "payload": {"deadline": None, "start_attempt": 2}}
+    assert HexWaitTrigger(**json.loads(json.dumps(kwargs))).serialize() == (classpath, kwargs)
+
+
+def test_the_timer_fires_once_with_its_payload_when_the_moment_comes() -> None:
+    timer = HexWaitTrigger(time.time() + 0.2, {"deadline": 123.0})
+    began = time.monotonic()
+
+    async def events() -> list[Any]:
+        return [event.payload async for event in timer.run()]
+
+    assert asyncio.run(events()) == [{"deadline": 123.0}]
+    assert 0.15 <= time.monotonic() - began < 2
