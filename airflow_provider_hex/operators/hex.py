@@ -64,8 +64,10 @@ class HexRunProjectOperator(HexRunLifecycle):
 
     Retries: on Airflow 3.3+ the run is written to the task state store as it starts, so a
     retry after a worker crash finds the still-active (or completed) run and waits for it
-    instead of starting another (``durable=False`` turns this off). On Airflow 3.0-3.2 there
-    is no task state store: every try starts a new run.
+    instead of starting another (``durable=False`` turns this off); after a timeout with
+    ``cancel_on_timeout=False`` a retry likewise waits again for the same run. A run that
+    ended in failure is not reused: the retry starts a new one. On Airflow 3.0-3.2 there is
+    no task state store: every try starts a new run.
 
     :param project_id: the project's UUID (templated).
     :param input_params: values for the published app's inputs, by variable name (templated).
