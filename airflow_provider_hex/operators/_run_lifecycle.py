@@ -35,10 +35,9 @@ from airflow_provider_hex.operators._run_wait import (
     start_retry_wait,
     wait_in_worker,
 )
-from airflow_provider_hex.triggers.hex import (
+from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
+from airflow_provider_hex.triggers.run_watch import (
     DEFAULT_MAX_TRANSIENT_ERRORS,
-    HexRunTrigger,
-    HexWaitTrigger,
     RunWatch,
     event_for_run,
 )

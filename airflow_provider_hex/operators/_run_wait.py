@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hex.exceptions import HexAPIError, HexError, HexInvalidInputError
-from airflow_provider_hex.triggers.hex import RunWatch
+from airflow_provider_hex.triggers.run_watch import RunWatch
 from airflow_provider_hex.types import TERMINAL_STATUSES, ProjectRun
 
 if TYPE_CHECKING:

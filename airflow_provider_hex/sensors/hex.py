@@ -20,7 +20,8 @@ from airflow_provider_hex.operators._run_compat import (
     AirflowSkipException,
 )
 from airflow_provider_hex.operators._run_outcome import RunRef, RunSummary, summarize
-from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger, event_for_run
+from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
+from airflow_provider_hex.triggers.run_watch import event_for_run
 from airflow_provider_hex.types import ProjectRun, RunTrigger
 from airflow_provider_hex.validation import require_enum, require_uuid
 

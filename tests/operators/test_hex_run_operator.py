@@ -25,8 +25,9 @@ from airflow_provider_hex.links import HexRunLink
 from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
 from airflow_provider_hex.testing import Fault, HexSimulator, RunScript
-from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger, run_event
+from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
 from airflow_provider_hex.triggers.polling import reset_status_readers
+from airflow_provider_hex.triggers.run_watch import run_event
 
 SUMMARY_KEYS = {
     "project_id",

@@ -20,7 +20,8 @@ from airflow_provider_hex.operators._run_compat import (
 )
 from airflow_provider_hex.sensors.hex import HexRunSensor
 from airflow_provider_hex.testing import HexSimulator, RunScript
-from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger, run_event
+from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
+from airflow_provider_hex.triggers.run_watch import run_event
 
 try:  # Airflow 3.2+
     from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
