@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -36,6 +37,8 @@ import requests
 COMPONENTS = ("scheduler", "triggerer", "dag-processor", "api-server")
 TERMINAL_RUN_STATES = frozenset({"success", "failed"})
 RESERVED_PORTS = frozenset({8080, 8793, 8794})
+#: The task log line that opens each stint of a task on a worker.
+STINT_START = "::group::Pre Execute"
 
 
 def free_port() -> int:
@@ -285,6 +288,29 @@ class AirflowStack:
         """Return one XCom value of a task instance."""
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}"
         return self.api("GET", path)["value"]
+
+    def worker_stints(
+        self, dag_id: str, run_id: str, task_id: str, try_number: int = 1
+    ) -> list[tuple[datetime, datetime]]:
+        """Return (first, last) log timestamps of each time a task ran on a worker.
+
+        Read from the task's log file: a stint starts at "Pre Execute"; a deferrable task
+        has two (start the work and defer; resume and finish), a waiting one has one.
+        """
+        path = (
+            self.home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+        ) / f"attempt={try_number}.log"
+        stints: list[list[datetime]] = []
+        for line in path.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+                at = datetime.fromisoformat(entry["timestamp"].replace("Z", "+00:00"))
+            except (ValueError, KeyError, TypeError):
+                continue
+            if entry.get("event") == STINT_START or not stints:
+                stints.append([at, at])
+            stints[-1][1] = at
+        return [(first, last) for first, last in stints]
 
     def set_task_state(self, dag_id: str, run_id: str, task_id: str, state: str) -> None:
         """Mark a task instance ``failed``/``success`` the way a user does in the UI."""

@@ -18,14 +18,12 @@ Run it with ``bash scripts/run_main_job.sh`` (which also makes the virtualenv).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import requests
@@ -40,7 +38,6 @@ REPO = Path(__file__).resolve().parent.parent
 DAG_FILE = REPO / "example_dags" / "example_hex_run_project.py"
 DAG_ID = "example_hex_run_project"
 HEX_TASK = "run_sales_report"
-STINT_START = "::group::Pre Execute"
 
 
 @dataclass
@@ -89,25 +86,6 @@ def watching(stack: AirflowStack, run_id: str, every: float) -> Iterator[StateLo
     finally:
         stop.set()
         thread.join(timeout=10)
-
-
-def worker_stints(stack: AirflowStack, run_id: str) -> list[tuple[datetime, datetime]]:
-    """Read the Hex task's log: one (first line, last line) pair per time it ran on a
-    worker. A deferrable task has two: start the run and defer; resume and report."""
-    path = (
-        stack.home / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / f"task_id={HEX_TASK}"
-    ) / "attempt=1.log"
-    stints: list[list[datetime]] = []
-    for line in path.read_text().splitlines():
-        try:
-            entry = json.loads(line)
-            at = datetime.fromisoformat(entry["timestamp"].replace("Z", "+00:00"))
-        except (ValueError, KeyError, TypeError):
-            continue
-        if entry.get("event") == STINT_START or not stints:
-            stints.append([at, at])
-        stints[-1][1] = at
-    return [(first, last) for first, last in stints]
 
 
 def print_task_timeline(log: StateLog) -> None:
@@ -161,7 +139,7 @@ def main() -> int:
             finished = time.monotonic() - log.started
             summary = stack.xcom(DAG_ID, run_id, HEX_TASK)
             message = stack.xcom(DAG_ID, run_id, "share_report") if state == "success" else ""
-            stints = worker_stints(stack, run_id)
+            stints = stack.worker_stints(DAG_ID, run_id, HEX_TASK)
             print_task_timeline(log)
             hex_length = print_hex_run(sim, summary["run_id"], summary["run_url"], zero)
 
