@@ -50,8 +50,9 @@ def test_airflow_lists_the_provider_and_tests_a_connection_to_the_simulator(
         )
         listed = _airflow(["providers", "list", "--output", "json"], env)
         assert listed.returncode == 0, listed.stderr
-        start = listed.stdout.index("[")
-        providers = {p["package_name"]: p for p in json.loads(listed.stdout[start:])}
+        # Airflow 3.0 logs to stdout before the JSON; the listing is the line that parses.
+        (listing,) = [line for line in listed.stdout.splitlines() if line.startswith("[{")]
+        providers = {p["package_name"]: p for p in json.loads(listing)}
         assert providers["airflow-provider-hex"]["version"] == __version__
 
         tested = _airflow(["connections", "test", "hex_default"], env)

@@ -69,18 +69,28 @@ class HexHook(RunsAPI, ProjectsAPI, CellsAPI, WorkspaceAPI, GuidesAPI, HexHookBa
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """Extra fields of the connection form (Airflow 3.0/3.1 fallback)."""
+        """Return the extra fields of the connection form (Airflow 3.0/3.1 fallback).
+
+        Needs only ``wtforms`` where the API server runs; the Flask widgets and translations
+        are used when installed.
+        """
         try:
-            from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-            from flask_babel import lazy_gettext
             from wtforms import StringField
         except ImportError:
             return {}
+        try:
+            from flask_babel import lazy_gettext as label
+        except ImportError:
+            label = str
+        try:
+            from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+
+            widget: Any = BS3TextFieldWidget()
+        except ImportError:
+            widget = None
         return {
             name: StringField(
-                lazy_gettext(name.replace("_", " ").capitalize()),
-                widget=BS3TextFieldWidget(),
-                description=doc,
+                label(name.replace("_", " ").capitalize()), widget=widget, description=doc
             )
             for name, (_kind, _default, doc) in EXTRA_FIELDS.items()
         }
