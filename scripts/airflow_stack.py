@@ -106,7 +106,7 @@ class AirflowStack:
                 "AIRFLOW__API__BASE_URL": self.base_url,
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
                 "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
-                # Airflow 3.0 signs tokens with iss=None unless set, which PyJWT >= 2.10 refuses.
+                # Airflow 3.0 signs iss=None unless set; newer PyJWT releases refuse it.
                 "AIRFLOW__API_AUTH__JWT_ISSUER": "hex-provider-e2e",
                 "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
                 "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
