@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from airflow_provider_hex.testing import HexSimulator
+
 # Airflow reads its home at import time: point it at a fresh folder before anything imports it.
 _HOME = Path(tempfile.mkdtemp(prefix="hex-provider-tests-"))
 os.environ["AIRFLOW_HOME"] = str(_HOME)
@@ -43,13 +45,41 @@ def airflow_db() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_budgets() -> Iterator[None]:
-    """Every test starts with no shared request budget left over from another test."""
+def _fresh_process_state() -> Iterator[None]:
+    """Every test starts without the shared request budgets and status readers (and their
+    cached answers) that another test left in this process."""
     from airflow_provider_hex.hooks.budget import reset_budgets
+    from airflow_provider_hex.triggers.polling import reset_status_readers
 
     reset_budgets()
+    reset_status_readers()
     yield
     reset_budgets()
+    reset_status_readers()
+
+
+@pytest.fixture
+def sim() -> Iterator[HexSimulator]:
+    """A started simulator without demo content, on real time."""
+    with HexSimulator(seed_demo=False) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def conn_id(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
+    """``hex_default`` pointing at ``sim``: one quick retry, no pacing."""
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HEX_DEFAULT",
+        hex_conn_json(
+            sim.url,
+            sim.token,
+            retry_backoff=0.001,
+            max_retry_wait=1,
+            max_retries=1,
+            rate_budget=False,
+        ),
+    )
+    return "hex_default"
 
 
 def hex_conn_json(host: str = HEX_HOST, token: str = TOKEN, **extra: object) -> str:

@@ -8,15 +8,6 @@ import pytest
 from ratelimit_support import connect
 
 from airflow_provider_hex.testing import HexSimulator
-from airflow_provider_hex.triggers.polling import reset_status_readers
-
-
-@pytest.fixture(autouse=True)
-def _fresh_readers() -> Iterator[None]:
-    """Every test starts without status readers left over from another test."""
-    reset_status_readers()
-    yield
-    reset_status_readers()
 
 
 @pytest.fixture
