@@ -63,13 +63,6 @@ def require_source(argument: str, value: Any) -> str:
     return require_text(argument, value, allow_empty=True)
 
 
-def require_bool(argument: str, value: Any) -> bool:
-    """Check ``value`` is a real bool (a string ``"false"`` would be truthy)."""
-    if not isinstance(value, bool):
-        raise HexInvalidArgumentError(argument, value, "expected True or False")
-    return value
-
-
 def require_cell_reference(
     cell_id: Any, project_id: Any, cell_label: Any, *, static: bool = False
 ) -> None:

@@ -19,12 +19,11 @@ from airflow_provider_hex.operators._common import (
     HexBaseOperator,
     check_arguments,
     find_cell_by_label,
-    require_bool,
     require_cell_reference,
     require_source,
 )
 from airflow_provider_hex.types import CellType, ChildPosition
-from airflow_provider_hex.validation import require_enum, require_text, require_uuid
+from airflow_provider_hex.validation import require_bool, require_enum, require_text, require_uuid
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

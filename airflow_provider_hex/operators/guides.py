@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError, HexNotFoundError
 from airflow_provider_hex.hooks.api_guides import MAX_GUIDE_CHARS
-from airflow_provider_hex.operators._common import HexBaseOperator, check_static, require_bool
-from airflow_provider_hex.validation import require_text, require_uuid, require_uuids
+from airflow_provider_hex.operators._common import HexBaseOperator, check_static
+from airflow_provider_hex.validation import require_bool, require_text, require_uuid, require_uuids
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -11,9 +11,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hex.exceptions import HexError, HexInvalidArgumentError
-from airflow_provider_hex.operators._common import HexBaseOperator, check_arguments, require_bool
+from airflow_provider_hex.operators._common import HexBaseOperator, check_arguments
 from airflow_provider_hex.types import AccessLevel
-from airflow_provider_hex.validation import require_access_map, require_enum, require_uuid
+from airflow_provider_hex.validation import (
+    require_access_map,
+    require_bool,
+    require_enum,
+    require_uuid,
+)
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
