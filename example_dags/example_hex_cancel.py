@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import DAG
+
 from airflow_provider_hex.operators.hex import HexCancelRunOperator, HexRunProjectOperator
 
 PROJECT_ID = "d0ae4ed1-efef-4eb7-9829-1ff7a1a39cec"  # the simulator's slow project

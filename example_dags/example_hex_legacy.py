@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pendulum
 from airflow import DAG
+
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
 
 PROJ_ID = "5a8591dd-4039-49df-9202-96385ba3eff8"  # the simulator's demo project

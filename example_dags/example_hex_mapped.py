@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow.sdk import dag, task
+
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
 
 log = logging.getLogger(__name__)

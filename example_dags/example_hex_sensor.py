@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import DAG
+
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
 from airflow_provider_hex.sensors.hex import HexRunSensor
 

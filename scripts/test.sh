@@ -14,8 +14,8 @@ status=0
 ensure_venv .venv "$NEWEST"
 
 echo "== Lint and types"
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
+.venv/bin/ruff check --no-cache .
+.venv/bin/ruff format --no-cache --check .
 .venv/bin/mypy
 
 if [ -f docs/build.sh ]; then
