@@ -8,9 +8,11 @@ six-hour run costs far fewer requests than six hours / poll interval.
 hook themselves, and it answers as cheaply as it can:
 
 1. from a recent GetProjectRuns answer for the run's project (younger than ``max_age``);
-2. else from one GetProjectRuns call (newest 100 runs) shared by every trigger of that
-   project that asks while the call waits for the request budget or is under way;
-3. else, for a run that answer does not list (an older run, pushed out by 100 newer ones),
+2. else from one GetProjectRuns listing shared by every trigger of that project that asks
+   while the listing waits for the request budget or is under way. A listing reads the
+   newest 100 runs, and further pages of 100 while runs the reader is waiting on are still
+   missing (up to ``max_pages``): a page answers for up to 100 waiting runs at once;
+3. else, for a run the listing does not reach (an older run, pushed out by newer ones),
    from GetRunStatus.
 
 Every call goes through the hook, hence through the process's shared request budget.
@@ -52,6 +54,8 @@ DEFAULT_MAX_POLL_INTERVAL = 60.0
 DEFAULT_CACHE_TTL = 5.0
 #: Runs one GetProjectRuns call asks for (Hex's largest page).
 PAGE_SIZE = 100
+#: Default most pages one listing reads while waiting runs are still missing from it.
+DEFAULT_MAX_PAGES = 10
 #: Default seconds a read sits out rate limiting before it gives up.
 DEFAULT_RATE_LIMIT_PATIENCE = 900.0
 #: GetProjectRuns refusals after which a project's runs are read one by one, and for how long.
@@ -126,6 +130,8 @@ class RunStatusReader:
     :param cache_ttl: seconds a GetProjectRuns answer is reused by reads that give no
         ``max_age``.
     :param page_size: runs asked for in one GetProjectRuns call (1-100).
+    :param max_pages: most GetProjectRuns pages one listing reads while runs that triggers
+        wait on are still missing from it.
     :param rate_limit_patience: seconds a read sits out rate limiting before raising.
     :param clock: monotonic seconds (inject a fake one in tests).
     """
@@ -136,18 +142,21 @@ class RunStatusReader:
         *,
         cache_ttl: float = DEFAULT_CACHE_TTL,
         page_size: int = PAGE_SIZE,
+        max_pages: int = DEFAULT_MAX_PAGES,
         rate_limit_patience: float = DEFAULT_RATE_LIMIT_PATIENCE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.hex_conn_id = hex_conn_id
         self.cache_ttl = cache_ttl
         self.page_size = page_size
+        self.max_pages = max(1, max_pages)
         self.rate_limit_patience = rate_limit_patience
         self.stats = ReaderStats()
         self._clock = clock
         self._answers: dict[str, _Answer] = {}
         self._inflight: dict[str, asyncio.Task[_Answer]] = {}
         self._notes: OrderedDict[str, _Note] = OrderedDict()
+        self._waiting: dict[str, set[str]] = {}
         self._no_batch_until: dict[str, float] = {}
 
     def __repr__(self) -> str:
@@ -174,6 +183,7 @@ class RunStatusReader:
             A trigger polling every ``n`` seconds can pass a fraction of ``n``.
         """
         give_up = self._clock() + self.rate_limit_patience
+        self._waiting.setdefault(project_id, set()).add(run_id)
         while True:
             try:
                 run = await self._read(project_id, run_id, run_url, max_age)
@@ -185,6 +195,7 @@ class RunStatusReader:
                 continue
             if run.get("status") in TERMINAL_STATUSES:
                 self._notes.pop(run_id, None)
+                self._forget_waiting(project_id, run_id)
             return cast("ProjectRun", dict(run))
 
     async def _read(
@@ -215,6 +226,13 @@ class RunStatusReader:
         self.stats.fallbacks += 1
         return await self.hook.aget_run_status(project_id, run_id, run_url=run_url)
 
+    def _forget_waiting(self, project_id: str, run_id: str) -> None:
+        waiting = self._waiting.get(project_id)
+        if waiting is not None:
+            waiting.discard(run_id)
+            if not waiting:
+                del self._waiting[project_id]
+
     def _note(self, run_id: str, now: float) -> _Note:
         note = self._notes.get(run_id)
         if note is None:
@@ -241,9 +259,20 @@ class RunStatusReader:
             task.exception()  # retrieved here, so a batch nobody awaits any more is quiet
 
     async def _fetch(self, project_id: str, started: float) -> _Answer:
-        self.stats.batches += 1
-        page = await self.hook.aget_project_runs(project_id, limit=self.page_size)
-        answer = _Answer(started, self._clock(), {run["runId"]: run for run in page["values"]})
+        """List the project's newest runs, page after page while waited-on runs are missing."""
+        wanted = set(self._waiting.get(project_id, ()))
+        runs: dict[str, ProjectRun] = {}
+        offset = 0
+        for _ in range(self.max_pages):
+            self.stats.batches += 1
+            page = await self.hook.aget_project_runs(
+                project_id, limit=self.page_size, offset=offset
+            )
+            runs.update((run["runId"], run) for run in page["values"])
+            if wanted <= runs.keys() or not page["after"] or not page["values"]:
+                break
+            offset = int(page["after"])
+        answer = _Answer(started, self._clock(), runs)
         current = self._answers.get(project_id)
         if current is None or current.started <= started:
             self._answers[project_id] = answer

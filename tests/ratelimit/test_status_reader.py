@@ -104,7 +104,7 @@ def test_a_run_the_batch_does_not_list_is_read_with_get_run_status(
     project_id, runs = add_runs(sim, 105)
     oldest, newest = runs[0], runs[-1]
     clock = FakeClock()
-    reader = RunStatusReader(conn_id, clock=clock)
+    reader = RunStatusReader(conn_id, clock=clock, max_pages=1)
 
     statuses = read_all(reader, project_id, [oldest, newest])
     clock.now += 60
@@ -114,6 +114,31 @@ def test_a_run_the_batch_does_not_list_is_read_with_get_run_status(
     assert sim.count("GET", LIST_RUNS) == 2
     assert sim.count("GET", ONE_RUN) == 2  # the oldest run, each time: never batched again
     assert sim.count("GET", rf"/runs/{oldest}$") == 2
+
+
+def test_a_listing_reads_further_pages_while_waited_on_runs_are_missing(
+    sim: HexSimulator, conn_id: str
+) -> None:
+    project_id, runs = add_runs(sim, 250)
+    waited = [runs[0], runs[120], runs[-1]]  # on the third, second and first page
+    reader = RunStatusReader(conn_id, clock=FakeClock())
+
+    statuses = read_all(reader, project_id, waited)
+
+    assert statuses == [RunStatus.RUNNING] * 3
+    assert sim.count("GET", LIST_RUNS) == 3  # three pages of 100, one listing
+    assert sim.count("GET", ONE_RUN) == 0
+
+
+def test_a_listing_stops_at_the_first_page_that_covers_every_waited_on_run(
+    sim: HexSimulator, conn_id: str
+) -> None:
+    project_id, runs = add_runs(sim, 250)
+    reader = RunStatusReader(conn_id, clock=FakeClock())
+
+    read_all(reader, project_id, runs[-5:])
+
+    assert sim.count("GET", LIST_RUNS) == 1
 
 
 def test_a_run_newer_than_a_cached_answer_asks_again_rather_than_falling_back(
