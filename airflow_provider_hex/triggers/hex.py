@@ -163,10 +163,13 @@ class HexRunTrigger(BaseTrigger):
         return watch.event("timeout", message, cancelled=True)
 
     async def _cancel(self) -> ProjectRun | None:
-        """Cancel the run; return its status instead if Hex says it has already ended."""
-        from airflow_provider_hex.hooks.hex import HexHook
+        """Cancel the run; return its status instead if Hex says it has already ended.
 
-        hook = HexHook(self.hex_conn_id)
+        Uses the status reader's hook, whose connection was read while polling: fetching it
+        again here, as the trigger stops, would ask Airflow's supervisor from a thread, which
+        can crash a 3.0-3.2 triggerer (see :mod:`airflow_provider_hex._supervisor`).
+        """
+        hook = get_status_reader(self.hex_conn_id).hook
         try:
             await asyncio.wait_for(
                 hook.acancel_run(self.project_id, self.run_id, run_url=self.run_url),
@@ -209,16 +212,20 @@ class HexRunTrigger(BaseTrigger):
         ti: Any = self.task_instance
         if ti is None:
             return False, None
-        from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
-        from asgiref.sync import sync_to_async
+        from airflow.sdk.execution_time.comms import GetTaskStates
+
+        from airflow_provider_hex._supervisor import ask_supervisor
 
         map_index = getattr(ti, "map_index", -1)
-        states = await sync_to_async(RuntimeTaskInstance.get_task_states)(
-            dag_id=ti.dag_id,
-            task_ids=[ti.task_id],
-            run_ids=[ti.run_id],
-            map_index=map_index if map_index >= 0 else None,
+        answer = await ask_supervisor(
+            GetTaskStates(
+                dag_id=ti.dag_id,
+                task_ids=[ti.task_id],
+                run_ids=[ti.run_id],
+                map_index=map_index if map_index >= 0 else None,
+            )
         )
+        states = getattr(answer, "task_states", None) or {}
         by_task = states.get(ti.run_id) or {}
         key = ti.task_id if map_index < 0 else f"{ti.task_id}_{map_index}"
         if key not in by_task:

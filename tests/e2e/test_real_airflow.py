@@ -117,7 +117,10 @@ def test_marking_the_deferred_task_failed_cancels_the_hex_run(
     airflow_stack.set_task_state(DAG_ID, run_id, HEX_TASK, "failed")
 
     cancel_path = rf"/projects/{DEMO_PROJECT_ID}/runs/{hex_run_id}$"
-    wait_for(lambda: slow_hex.count("DELETE", cancel_path) >= 1, 45, "the cancel request")
+    try:
+        wait_for(lambda: slow_hex.count("DELETE", cancel_path) >= 1, 45, "the cancel request")
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\n{airflow_stack.log_tail('triggerer', 60)}") from None
     assert slow_hex.count("DELETE", cancel_path) == 1
     assert slow_hex.run_status(hex_run_id) == "KILLED"
     assert airflow_stack.wait_for_run(DAG_ID, run_id, timeout=60) == "failed"

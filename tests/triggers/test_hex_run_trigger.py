@@ -293,17 +293,26 @@ def test_cleanup_before_airflow_3_3_cancels_only_after_a_user_action(
     state: str | None,
     cancels: bool,
 ) -> None:
-    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+    from airflow.sdk.execution_time import task_runner
 
     project_id, run_id = start(sim, conn_id, RunScript(0, 3600))
     monkeypatch.setattr(trigger_module, "_HAS_TRIGGER_ON_KILL", False)
     asked: list[dict[str, Any]] = []
 
-    def get_task_states(**query: Any) -> dict[str, Any]:
-        asked.append(query)
-        return {"manual__1": {"run": state}}
+    class Channel:
+        """The triggerer's supervisor channel: asked from the event loop, never a thread."""
 
-    monkeypatch.setattr(RuntimeTaskInstance, "get_task_states", staticmethod(get_task_states))
+        async def asend(self, message: Any) -> Any:
+            asyncio.get_running_loop()  # raises outside the loop's thread
+            if type(message).__name__ != "GetTaskStates":
+                return None  # e.g. secrets to mask, which the SDK reports as it reads
+            asked.append(message.model_dump(include={"dag_id", "task_ids", "run_ids", "map_index"}))
+            return type("Answer", (), {"task_states": {"manual__1": {"run": state}}})()
+
+        def send(self, message: Any) -> None:
+            """Airflow 3.0 reports secrets to mask through the sync path; nothing to answer."""
+
+    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", Channel(), raising=False)
     trigger = make(project_id, run_id)
     trigger.task_instance = _deferred_ti()  # type: ignore[assignment]
 
