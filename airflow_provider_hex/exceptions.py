@@ -321,3 +321,20 @@ def error_from_response(
         invalid_param_details=details,
         retry_after=retry_after,
     )
+
+
+__all__ = [
+    "HexAPIError",
+    "HexAuthError",
+    "HexConnectionError",
+    "HexError",
+    "HexInvalidArgumentError",
+    "HexInvalidInputError",
+    "HexKernelLimitError",
+    "HexNotFoundError",
+    "HexPermissionError",
+    "HexRateLimitError",
+    "HexResponseError",
+    "HexServerError",
+    "error_from_response",
+]

@@ -33,3 +33,8 @@ class HexRunLink(BaseOperatorLink):
 
         url = XCom.get_value(ti_key=ti_key, key=RUN_URL_XCOM_KEY)
         return url if isinstance(url, str) else ""
+
+
+__all__ = [
+    "HexRunLink",
+]

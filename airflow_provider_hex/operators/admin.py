@@ -326,3 +326,13 @@ class HexDeactivateUserOperator(HexBaseOperator):
             "deactivated": bool(active),
             "already_inactive": not active,
         }
+
+
+__all__ = [
+    "HexCreateCollectionOperator",
+    "HexCreateGroupOperator",
+    "HexDeactivateUserOperator",
+    "HexDeleteGroupOperator",
+    "HexEditCollectionOperator",
+    "HexEditGroupMembersOperator",
+]

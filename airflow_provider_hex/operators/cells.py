@@ -325,3 +325,10 @@ class HexDeleteCellOperator(_CellOperator):
             return {"cell_id": cell_id, "deleted": False}
         self.log.info("Deleted cell %s", cell_id)
         return {"cell_id": cell_id, "deleted": True}
+
+
+__all__ = [
+    "HexCreateCellOperator",
+    "HexDeleteCellOperator",
+    "HexUpdateCellOperator",
+]

@@ -45,3 +45,8 @@ class HexUpdateProjectStatusOperator(HexBaseOperator):
         else:
             self.log.info("Set the status of project %s to %r", self.project_id, now)
         return {"project_id": self.project_id, "title": project.get("title"), "status": now}
+
+
+__all__ = [
+    "HexUpdateProjectStatusOperator",
+]

@@ -206,3 +206,9 @@ def _summary(changes: Mapping[str, str]) -> str:
     for level in changes.values():
         counts[level] = counts.get(level, 0) + 1
     return ", ".join(f"{n} x {lvl}" for lvl, n in sorted(counts.items()))
+
+
+__all__ = [
+    "HexSharingPartialFailure",
+    "HexUpdateProjectSharingOperator",
+]

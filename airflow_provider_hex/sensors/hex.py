@@ -218,3 +218,8 @@ class HexRunSensor(BaseSensorOperator):
         """Resume when the trigger's wait ends."""
         self._run_url = event.get("run_url")
         return self._end(event)
+
+
+__all__ = [
+    "HexRunSensor",
+]

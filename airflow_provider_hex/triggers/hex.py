@@ -259,3 +259,9 @@ class HexWaitTrigger(BaseTrigger):
         while (left := self.until - time.time()) > 0:
             await asyncio.sleep(min(left, 60.0))
         yield TriggerEvent(self.payload)  # type: ignore[no-untyped-call]
+
+
+__all__ = [
+    "HexRunTrigger",
+    "HexWaitTrigger",
+]
