@@ -131,6 +131,7 @@ class SimHTTPServer(ThreadingHTTPServer):
         return number
 
     def shutdown_request(self, request: Any) -> None:
+        """Forget a connection the server is closing, then close it."""
         with self._conn_lock:
             for key, sock in list(self._connections.items()):
                 if sock is request:
