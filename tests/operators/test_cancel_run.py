@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from test_hex_run_support import (
     logged,
     make_context,
     quiet_safeguard,
-    started_simulator,
 )
 
 from airflow_provider_hex.exceptions import (
@@ -33,11 +31,6 @@ RUN_PATH = f"{API}/projects/{PROJECT}/runs/{RUN}"
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     quiet_safeguard(monkeypatch)
-
-
-@pytest.fixture
-def sim() -> Iterator[HexSimulator]:
-    yield from started_simulator()
 
 
 @pytest.fixture

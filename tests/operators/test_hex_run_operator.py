@@ -16,7 +16,6 @@ from test_hex_run_support import (
     logged,
     make_context,
     quiet_safeguard,
-    started_simulator,
 )
 
 from airflow_provider_hex.exceptions import HexConnectionError, HexServerError
@@ -48,11 +47,6 @@ def _setup(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_status_readers()
     yield
     reset_status_readers()
-
-
-@pytest.fixture
-def sim() -> Iterator[HexSimulator]:
-    yield from started_simulator()
 
 
 @pytest.fixture

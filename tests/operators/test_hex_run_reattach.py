@@ -8,7 +8,6 @@ right after the run was stored.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from test_hex_run_support import (
@@ -19,7 +18,6 @@ from test_hex_run_support import (
     connect,
     make_context,
     quiet_safeguard,
-    started_simulator,
 )
 
 from airflow_provider_hex.hooks.hex import HexHook
@@ -36,11 +34,6 @@ reattaching = pytest.mark.skipif(not CAN_REATTACH, reason="Airflow < 3.3 has no 
 @pytest.fixture(autouse=True)
 def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     quiet_safeguard(monkeypatch)
-
-
-@pytest.fixture
-def sim() -> Iterator[HexSimulator]:
-    yield from started_simulator()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -87,12 +86,6 @@ def connect(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator, **extra: Any) ->
     value = {"conn_type": "hex", "host": sim.url, "password": sim.token, "extra": settings | extra}
     monkeypatch.setenv("AIRFLOW_CONN_HEX_DEFAULT", json.dumps(value))
     return "hex_default"
-
-
-def started_simulator() -> Iterator[HexSimulator]:
-    """A started simulator without demo content (wrap in a fixture)."""
-    with HexSimulator(seed_demo=False) as simulator:
-        yield simulator
 
 
 def logged(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> str:
