@@ -95,10 +95,15 @@ class HexConnectionError(HexError):
 
 
 class HexResponseError(HexError):
-    """Hex (or something in front of it) answered with a body that is not Hex's JSON."""
+    """Hex (or something in front of it) answered with a body that is not Hex's JSON.
+
+    :ivar status_code: the HTTP status of the answer (``status`` is an alias).
+    """
 
     def __init__(self, message: str, *, status: int, method: str, path: str, body: str) -> None:
         self.status = status
+        # Airflow types the class attribute as HTTPStatus; Hex may answer codes it lacks.
+        self.status_code = status  # type: ignore[assignment]
         self.method = method
         self.path = path
         self.body_excerpt = body[:_MAX_BODY_EXCERPT]
@@ -108,7 +113,9 @@ class HexResponseError(HexError):
 class HexAPIError(HexError):
     """Hex answered a request with an error status.
 
-    :ivar status: the HTTP status code.
+    :ivar status_code: the HTTP status Hex answered (an instance attribute: it is not
+        ``AirflowException``'s class-wide 500).
+    :ivar status: alias of ``status_code``.
     :ivar code: Hex's error code (``NOT_FOUND``…) from its newer error body, else None.
     :ivar reason: Hex's ``reason`` from its older error body, else None.
     :ivar message: Hex's human-readable message (the ``message`` or the ``reason``).
@@ -141,6 +148,8 @@ class HexAPIError(HexError):
         run_url: str | None = None,
     ) -> None:
         self.status = status
+        # Airflow types the class attribute as HTTPStatus; Hex may answer codes it lacks.
+        self.status_code = status  # type: ignore[assignment]
         self.message = message
         self.method = method
         self.path = path

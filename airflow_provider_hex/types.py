@@ -132,6 +132,8 @@ class ProjectRun(TypedDict):
     elapsedTime: float | None
     traceId: NotRequired[str]
     notifications: NotRequired[list[dict[str, Any]]]
+    stateEvents: NotRequired[list[dict[str, Any]]]
+    flagConfigOverride: NotRequired[str]
 
 
 class Project(TypedDict):

@@ -139,12 +139,22 @@ def run_project_request(
     )
 
 
-def run_status_request(project_id: str, run_id: str, run_url: str | None = None) -> HexRequest:
-    """Build the GetRunStatus request."""
+#: The header that makes GetRunStatus include the run's state events.
+EXPANDED_STATS_HEADER = ("enable-expanded-stats", "true")
+
+
+def run_status_request(
+    project_id: str, run_id: str, run_url: str | None = None, *, expanded_stats: bool = False
+) -> HexRequest:
+    """Build the GetRunStatus request (with the run's state events if ``expanded_stats``)."""
     require_uuid("project_id", project_id)
     require_uuid("run_id", run_id)
     return HexRequest(
-        "GET", f"/projects/{project_id}/runs/{run_id}", rate_group=STATUS_GROUP, run_url=run_url
+        "GET",
+        f"/projects/{project_id}/runs/{run_id}",
+        rate_group=STATUS_GROUP,
+        run_url=run_url,
+        headers=(EXPANDED_STATS_HEADER,) if require_bool("expanded_stats", expanded_stats) else (),
     )
 
 
@@ -254,16 +264,32 @@ class RunsAPI:
         )
 
     def get_run_status(
-        self, project_id: str, run_id: str, *, run_url: str | None = None
+        self,
+        project_id: str,
+        run_id: str,
+        *,
+        run_url: str | None = None,
+        expanded_stats: bool = False,
     ) -> ProjectRun:
-        """Return a run's status (GetRunStatus); ``run_url`` is only quoted in errors."""
-        return cast(ProjectRun, self._call(run_status_request(project_id, run_id, run_url)))
+        """Return a run's status (GetRunStatus); ``run_url`` is only quoted in errors.
+
+        :param expanded_stats: also ask for the run's ``stateEvents`` (its status timeline)
+            and ``flagConfigOverride``, which Hex sends only when asked.
+        """
+        request = run_status_request(project_id, run_id, run_url, expanded_stats=expanded_stats)
+        return cast(ProjectRun, self._call(request))
 
     async def aget_run_status(
-        self, project_id: str, run_id: str, *, run_url: str | None = None
+        self,
+        project_id: str,
+        run_id: str,
+        *,
+        run_url: str | None = None,
+        expanded_stats: bool = False,
     ) -> ProjectRun:
         """Return a run's status without blocking the event loop (async :meth:`get_run_status`)."""
-        return cast(ProjectRun, await self._acall(run_status_request(project_id, run_id, run_url)))
+        request = run_status_request(project_id, run_id, run_url, expanded_stats=expanded_stats)
+        return cast(ProjectRun, await self._acall(request))
 
     def get_project_runs(
         self,

@@ -60,6 +60,7 @@ class HexRequest:
     :ivar expect_object: the success answer must be a JSON object (False for calls that
         answer 204 or nothing useful).
     :ivar if_lost: what an unanswered non-idempotent call may have done, for its error.
+    :ivar headers: extra headers the operation takes (never the token).
     """
 
     method: str
@@ -71,6 +72,7 @@ class HexRequest:
     run_url: str | None = field(default=None, compare=False)
     expect_object: bool = True
     if_lost: str = "it may have taken effect; check before sending it again"
+    headers: tuple[tuple[str, str], ...] = ()
 
     def query(self) -> list[tuple[str, str | int | float | bool | None]]:
         """Query parameters with ``None`` dropped, lists repeated, booleans as true/false."""
@@ -143,6 +145,7 @@ class Transport:
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if request.body is not None:
             headers["Content-Type"] = "application/json"
+        headers.update(request.headers)
         return headers
 
     def content(self, request: HexRequest) -> bytes | None:
