@@ -46,16 +46,19 @@ def airflow_db() -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state() -> Iterator[None]:
-    """Every test starts without the shared request budgets and status readers (and their
-    cached answers) that another test left in this process."""
+    """Every test starts without the shared request budgets, status readers and project
+    title listings (and their cached answers) that another test left in this process."""
     from airflow_provider_hex.hooks.budget import reset_budgets
+    from airflow_provider_hex.hooks.project_names import forget_project_titles
     from airflow_provider_hex.triggers.polling import reset_status_readers
 
     reset_budgets()
     reset_status_readers()
+    forget_project_titles()
     yield
     reset_budgets()
     reset_status_readers()
+    forget_project_titles()
 
 
 @pytest.fixture

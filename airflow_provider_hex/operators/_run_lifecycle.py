@@ -21,7 +21,7 @@ from airflow_provider_hex.exceptions import (
     HexNotFoundError,
     HexRateLimitError,
 )
-from airflow_provider_hex.operators._run_compat import AirflowFailException
+from airflow_provider_hex.operators._run_compat import AirflowFailException, AirflowSkipException
 from airflow_provider_hex.operators._run_outcome import (
     RunRef,
     RunSummary,
@@ -31,6 +31,7 @@ from airflow_provider_hex.operators._run_outcome import (
 )
 from airflow_provider_hex.operators._run_state import ResumableJobMixin, forget_run
 from airflow_provider_hex.operators._run_wait import (
+    add_timeline,
     cancel_or_read,
     start_retry_wait,
     wait_in_worker,
@@ -80,6 +81,8 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
     max_poll_interval: float
     timeout: float | None
     cancel_on_timeout: bool
+    if_active: str
+    cancel_adopted: bool
     _started_at: float
     _deadline: float | None
     _start_attempt: int
@@ -103,7 +106,22 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
     # -- ResumableJobMixin --------------------------------------------------------------------
 
     def submit_job(self, context: Context) -> Any:
-        """Start the run (waiting out rate and kernel limits) and publish its id and URL."""
+        """Start the run (waiting out rate and kernel limits) and publish its id and URL.
+
+        First applies ``if_active`` to the project's active runs: adopt the newest one
+        instead of starting (``wait``), cancel them (``cancel``) or skip the task (``skip``).
+        """
+        adopted = self._apply_if_active()
+        if adopted is not None:
+            self._last_run = adopted
+            ref = RunRef(
+                adopted.get("projectId") or self.project_id,
+                adopted["runId"],
+                adopted.get("runUrl"),
+                adopted=True,
+            )
+            self._attach(context, ref)
+            return ref.to_json()
         started = self._start_run()
         self._last_run = started
         ref = RunRef(
@@ -157,10 +175,10 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
                 self.hook.get_run_status(ref.project_id, ref.run_id, run_url=ref.run_url)
             )
             if event is None:
-                self._defer_to_trigger(watch)
+                self._defer_to_trigger(watch, ref)
         else:
             event = wait_in_worker(self.hook, watch)
-        return self._finish(context, event)
+        return self._finish(context, add_timeline(self.hook, event, self.log))
 
     def get_job_result(self, external_id: Any, context: Context) -> RunSummary:
         """The summary of the run, including one an earlier try saw complete."""
@@ -180,6 +198,43 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
         if ref is None:
             raise AirflowFailException(f"Not a Hex run reference: {external_id!r}")
         return ref
+
+    def _active_runs(self) -> list[ProjectRun]:
+        """The project's PENDING and RUNNING runs, the newest first (PENDING ones lead)."""
+        found: list[ProjectRun] = []
+        for status in (RunStatus.PENDING, RunStatus.RUNNING):
+            found.extend(self.hook.get_project_runs(self.project_id, status=status, limit=100))
+        return found
+
+    def _apply_if_active(self) -> ProjectRun | None:
+        """Act on the project's active runs as ``if_active`` says; return a run to adopt."""
+        if self.if_active == "start":
+            return None
+        active = self._active_runs()
+        if not active:
+            self.log.info("Project %s has no active run; starting one", self.project_id)
+            return None
+        newest = active[0]
+        others = f" (and {len(active) - 1} more)" if len(active) > 1 else ""
+        described = f"{newest['runId']} ({newest.get('status')}){others}: {newest.get('runUrl')}"
+        if self.if_active == "skip":
+            raise AirflowSkipException(
+                f"Project {self.project_id} already has an active Hex run {described}; "
+                "started nothing (if_active='skip')"
+            )
+        if self.if_active == "wait":
+            self.log.info("Adopting the active Hex run %s (if_active='wait')", described)
+            return newest
+        for run in active:
+            self.log.info("Cancelling active Hex run %s (if_active='cancel')", run["runId"])
+            ended = cancel_or_read(self.hook, self.project_id, run["runId"], run.get("runUrl"))
+            if ended is not None:
+                self.log.info("Hex run %s had already ended: %s", run["runId"], ended["status"])
+        return None
+
+    def _may_cancel(self, ref: RunRef | None) -> bool:
+        """Whether the task may cancel ``ref`` on kill or timeout (adopted runs: if asked)."""
+        return ref is not None and (not ref.adopted or self.cancel_adopted)
 
     def _start_run(self) -> RunStarted:
         """Send RunProject once; wait and send it again only if Hex said it started nothing."""
@@ -249,7 +304,7 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
         self._pushed_run_id = ref.run_id
         self.log.info("Hex run %s of project %s: %s", ref.run_id, ref.project_id, ref.run_url)
 
-    def _defer_to_trigger(self, watch: RunWatch) -> NoReturn:
+    def _defer_to_trigger(self, watch: RunWatch, ref: RunRef) -> NoReturn:
         timeout = None
         if self._deadline is not None:
             left = max(0.0, self._deadline - time.time())
@@ -263,8 +318,9 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
                 max_poll_interval=self.max_poll_interval,
                 deadline=self._deadline,
                 run_url=watch.run_url,
-                cancel_on_timeout=self.cancel_on_timeout,
+                cancel_on_timeout=self.cancel_on_timeout and self._may_cancel(ref),
                 started_at=self._started_at,
+                cancel_on_kill=self._may_cancel(ref),
             ),
             method_name="execute_complete",
             timeout=timeout,
@@ -272,10 +328,12 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
 
     def _finish(self, context: Context, event: dict[str, Any]) -> RunSummary:
         """Turn the end of the wait into the task's result (see resolve_run_event)."""
-        self._run = RunRef.from_json(event) or self._run
+        ended = RunRef.from_json(event)
+        if ended is not None and (self._run is None or self._run.run_id != ended.run_id):
+            self._run = ended
         summary = resolve_run_event(
             event,
-            cancel_on_timeout=self.cancel_on_timeout,
+            cancel_on_timeout=self.cancel_on_timeout and self._may_cancel(self._run),
             cancel=lambda ref: cancel_or_read(self.hook, ref.project_id, ref.run_id, ref.run_url),
             log=self.log,
         )

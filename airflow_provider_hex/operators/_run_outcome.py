@@ -15,6 +15,7 @@ from typing import Any, TypedDict
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 
 from airflow_provider_hex.operators._run_compat import AirflowFailException
+from airflow_provider_hex.run_report import explain_run
 from airflow_provider_hex.triggers.run_watch import event_for_run
 from airflow_provider_hex.types import FAILURE_STATUSES, ProjectRun, RunStatus
 
@@ -34,15 +35,27 @@ class RunSummary(TypedDict):
 
 @dataclass(frozen=True)
 class RunRef:
-    """The run a task is responsible for, as stored across retries."""
+    """The run a task is responsible for, as stored across retries.
+
+    ``adopted`` marks a run the task found already going (``if_active="wait"``) rather than
+    started: it is not cancelled on kill or timeout unless the task says so.
+    """
 
     project_id: str
     run_id: str
     run_url: str | None = None
+    adopted: bool = False
 
-    def to_json(self) -> dict[str, str | None]:
+    def to_json(self) -> dict[str, str | bool | None]:
         """The reference as plain JSON (for the task state store)."""
-        return {"project_id": self.project_id, "run_id": self.run_id, "run_url": self.run_url}
+        value: dict[str, str | bool | None] = {
+            "project_id": self.project_id,
+            "run_id": self.run_id,
+            "run_url": self.run_url,
+        }
+        if self.adopted:
+            value["adopted"] = True
+        return value
 
     @classmethod
     def from_json(cls, value: Any) -> RunRef | None:
@@ -53,7 +66,12 @@ class RunRef:
         if not isinstance(project_id, str) or not isinstance(run_id, str):
             return None
         url = value.get("run_url")
-        return cls(project_id, run_id, url if isinstance(url, str) else None)
+        return cls(
+            project_id,
+            run_id,
+            url if isinstance(url, str) else None,
+            adopted=value.get("adopted") is True,
+        )
 
 
 def summarize(
@@ -102,21 +120,25 @@ def resolve_run_event(
         return summarize(ref, run)
     if kind == "failed":
         status = run.get("status")
+        lines = failure_lines(event)
+        for line in lines:
+            log.error("%s", line)
+        details = "\n".join(lines)
         if status == RunStatus.KILLED:
             raise AirflowFailException(
-                f"Hex run {ref.run_id} was cancelled (status KILLED); not retrying. Run: {url}"
+                f"Hex run {ref.run_id} was cancelled (status KILLED); not retrying.\n{details}"
             )
         if status in FAILURE_STATUSES:
-            raise AirflowException(f"Hex run {ref.run_id} ended with status {status}. Run: {url}")
+            raise AirflowException(f"Hex run {ref.run_id} ended with status {status}.\n{details}")
         raise AirflowException(
             f"Hex run {ref.run_id} reported an unknown status {status!r}; treating it as a "
-            f"failure. Run: {url}"
+            f"failure.\n{details}"
         )
     if kind == "timeout":
         if event.get("cancelled"):
             note = "the trigger cancelled the run"
-        elif not cancel_on_timeout:
-            note = "the run was left running (cancel_on_timeout=False)"
+        elif not cancel_on_timeout or event.get("left_running"):
+            note = "the run was left running (cancel_on_timeout=False, or a run the task adopted)"
         else:
             try:
                 ended = cancel(ref)
@@ -134,6 +156,14 @@ def resolve_run_event(
     if kind == "error":
         raise AirflowException(f"{event.get('message')}. Run: {url}")
     raise AirflowException(f"Unexpected event while waiting for Hex run {ref.run_id}: {event!r}")
+
+
+def failure_lines(event: Mapping[str, Any]) -> list[str]:
+    """The lines that explain a failed run: the event's own, else built from its run."""
+    lines = event.get("explanation")
+    if isinstance(lines, list) and lines and all(isinstance(line, str) for line in lines):
+        return lines
+    return explain_run(event.get("run") or {}, event.get("run_url"))
 
 
 def _ids(ref: RunRef) -> tuple[str, str, str | None]:

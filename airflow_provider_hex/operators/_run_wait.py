@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hex.exceptions import HexAPIError, HexError, HexInvalidInputError
-from airflow_provider_hex.triggers.run_watch import RunWatch
+from airflow_provider_hex.triggers.run_watch import RunWatch, with_timeline
 from airflow_provider_hex.types import TERMINAL_STATUSES, ProjectRun
 
 if TYPE_CHECKING:
@@ -51,6 +51,23 @@ def wait_in_worker(
         if event is not None:
             return event
         sleep(watch.next_interval())
+
+
+def add_timeline(hook: HexHook, event: dict[str, Any], log: Any) -> dict[str, Any]:
+    """Read a failed run once more with its state events, to explain the failure.
+
+    Any other event is returned as it is; so is a failed one whose second read fails.
+    """
+    if event.get("status") != "failed":
+        return event
+    try:
+        run = hook.get_run_status(
+            event["project_id"], event["run_id"], run_url=event.get("run_url"), expanded_stats=True
+        )
+    except HexError as err:
+        log.warning("Could not read the timeline of Hex run %s: %s", event.get("run_id"), err)
+        return event
+    return with_timeline(event, run)
 
 
 def cancel_or_read(

@@ -16,6 +16,11 @@ from airflow.configuration import conf
 from airflow.sdk import BaseOperator
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
+from airflow_provider_hex.hooks.project_names import (
+    PENDING_LOOKUP,
+    check_project_reference,
+    resolve_project,
+)
 from airflow_provider_hex.links import HexRunLink
 from airflow_provider_hex.operators._run_args import (
     check_run_arguments,
@@ -27,14 +32,17 @@ from airflow_provider_hex.operators._run_lifecycle import HexRunLifecycle
 from airflow_provider_hex.operators._run_outcome import RunSummary
 from airflow_provider_hex.operators._run_wait import cancel_or_read
 from airflow_provider_hex.types import TERMINAL_STATUSES
-from airflow_provider_hex.validation import require_uuid
+from airflow_provider_hex.validation import require_choice, require_uuid
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_hex.hooks.hex import HexHook
 
-__all__ = ["HexCancelRunOperator", "HexRunProjectOperator"]
+__all__ = ["IF_ACTIVE_CHOICES", "HexCancelRunOperator", "HexRunProjectOperator"]
+
+#: What ``HexRunProjectOperator(if_active=...)`` may do when a run is already active.
+IF_ACTIVE_CHOICES = ("start", "wait", "cancel", "skip")
 
 
 def _json_or_value(value: Any) -> Any:
@@ -62,6 +70,19 @@ class HexRunProjectOperator(HexRunLifecycle):
     trying until ``timeout`` runs out (deferrable: without holding a worker). The POST that
     starts a run is never repeated after a failure that may have started one.
 
+    When the project already has a PENDING or RUNNING run, ``if_active`` decides: ``"start"``
+    (the default) starts another anyway; ``"wait"`` adopts the newest active run and waits
+    for it as if the task had started it (no second run); ``"cancel"`` cancels the active
+    runs, then starts one; ``"skip"`` starts nothing and skips the task. An adopted run is
+    not cancelled on kill or timeout unless ``cancel_adopted=True``.
+
+    Instead of ``project_id``, ``project_name`` names the project by its title; it is
+    looked up when the task runs (never when the DAG is parsed), one listing per
+    connection and process every few minutes.
+
+    A run that ends in failure is explained in the task log and the exception: its status
+    timeline, time spent per state, the notifications Hex delivered and the run URL.
+
     Retries: on Airflow 3.3+ the run is written to the task state store as it starts, so a
     retry after a worker crash finds the still-active (or completed) run and waits for it
     instead of starting another (``durable=False`` turns this off); after a timeout with
@@ -69,9 +90,16 @@ class HexRunProjectOperator(HexRunLifecycle):
     ended in failure is not reused: the retry starts a new one. On Airflow 3.0-3.2 there is
     no task state store: every try starts a new run.
 
-    :param project_id: the project's UUID (templated).
+    :param project_id: the project's UUID (templated); or give ``project_name``.
     :param input_params: values for the published app's inputs, by variable name (templated).
     :param hex_conn_id: the Airflow connection to Hex.
+    :param project_name: the project's title instead of its id (templated).
+    :param include_archived_projects: let ``project_name`` match archived and trashed
+        projects too.
+    :param if_active: what to do when the project already has an active run: ``"start"``,
+        ``"wait"``, ``"cancel"`` or ``"skip"``.
+    :param cancel_adopted: cancel a run adopted with ``if_active="wait"`` on kill or
+        timeout, like one the task started.
     :param view_id: run with a saved view's inputs; not with ``input_params`` (templated).
     :param dry_run: ask Hex to check the request without running the project.
     :param use_cached_sql_results: let the run use cached SQL results.
@@ -90,17 +118,27 @@ class HexRunProjectOperator(HexRunLifecycle):
     :param input_parameters: deprecated 0.1.9 name of ``input_params``.
     """
 
-    template_fields: Sequence[str] = ("project_id", "input_params", "notifications", "view_id")
+    template_fields: Sequence[str] = (
+        "project_id",
+        "project_name",
+        "input_params",
+        "notifications",
+        "view_id",
+    )
     template_fields_renderers = {"input_params": "json", "notifications": "json"}
     operator_extra_links = (HexRunLink(),)
     ui_color = "#E8DEFF"
 
     def __init__(
         self,
-        project_id: str,
+        project_id: str | None = None,
         input_params: dict[str, Any] | None = None,
         *,
         hex_conn_id: str = "hex_default",
+        project_name: str | None = None,
+        include_archived_projects: bool = False,
+        if_active: str = "start",
+        cancel_adopted: bool = False,
         view_id: str | None = None,
         dry_run: bool | None = None,
         use_cached_sql_results: bool | None = None,
@@ -120,7 +158,12 @@ class HexRunProjectOperator(HexRunLifecycle):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.project_id = project_id
+        # None until execute resolves project_name to the project's id.
+        self.project_id = cast(str, project_id)
+        self.project_name = project_name
+        self.include_archived_projects = include_archived_projects
+        self.if_active = if_active
+        self.cancel_adopted = cancel_adopted
         self.input_params = take_legacy("input_parameters", input_parameters, input_params, None)
         self.hex_conn_id = hex_conn_id
         self.view_id = view_id
@@ -147,8 +190,12 @@ class HexRunProjectOperator(HexRunLifecycle):
                 "wait_for_completion": self.wait_for_completion,
                 "deferrable": deferrable,
                 "cancel_on_timeout": self.cancel_on_timeout,
+                "include_archived_projects": include_archived_projects,
+                "cancel_adopted": cancel_adopted,
             },
         )
+        require_choice("if_active", if_active, IF_ACTIVE_CHOICES)
+        check_project_reference(project_id, project_name)
         self._check_arguments(rendered=False)
         self._started_at = 0.0
         self._deadline = None
@@ -160,7 +207,7 @@ class HexRunProjectOperator(HexRunLifecycle):
 
     def _check_arguments(self, *, rendered: bool) -> None:
         check_run_arguments(
-            self.project_id,
+            self.project_id if self.project_id is not None else PENDING_LOOKUP,
             self.input_params,
             view_id=self.view_id,
             notifications=self.notifications,
@@ -180,6 +227,13 @@ class HexRunProjectOperator(HexRunLifecycle):
         self.input_params = _json_or_value(self.input_params)
         self.notifications = _json_or_value(self.notifications)
         try:
+            self.project_id = resolve_project(
+                self.hook,
+                self.project_id,
+                self.project_name,
+                include_archived=self.include_archived_projects,
+                log=self.log,
+            )
             self._check_arguments(rendered=True)
         except HexInvalidArgumentError as err:  # retrying cannot fix an argument
             raise AirflowFailException(str(err)) from err
@@ -213,6 +267,13 @@ class HexRunProjectOperator(HexRunLifecycle):
         ref = self._run
         if ref is None or self._result is not None:
             return
+        if not self._may_cancel(ref):
+            self.log.info(
+                "The task was killed; leaving Hex run %s running: the task adopted it "
+                "(cancel_adopted=False)",
+                ref.run_id,
+            )
+            return
         self.log.info("The task was killed; cancelling Hex run %s", ref.run_id)
         try:
             ended = cancel_or_read(self.hook, ref.project_id, ref.run_id, ref.run_url)
@@ -229,29 +290,40 @@ class HexCancelRunOperator(BaseOperator):
     A run that has already ended is left as it is: the task succeeds, logs so, and returns
     the status the run ended with.
 
-    :param project_id: the project's UUID (templated).
+    :param project_id: the project's UUID (templated); or give ``project_name``.
     :param run_id: the run's UUID (templated), e.g. ``"{{ ti.xcom_pull('run', key='run_id') }}"``.
     :param hex_conn_id: the Airflow connection to Hex.
     :param wait_timeout: seconds to wait after cancelling for Hex to report the run ended.
+    :param project_name: the project's title instead of its id (templated), looked up when
+        the task runs.
+    :param include_archived_projects: let ``project_name`` match archived and trashed
+        projects too.
     """
 
-    template_fields: Sequence[str] = ("project_id", "run_id")
+    template_fields: Sequence[str] = ("project_id", "project_name", "run_id")
     ui_color = "#FFE1DE"
 
     def __init__(
         self,
-        project_id: str,
-        run_id: str,
+        project_id: str | None = None,
+        run_id: str | None = None,
         *,
         hex_conn_id: str = "hex_default",
         wait_timeout: float = 60.0,
+        project_name: str | None = None,
+        include_archived_projects: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.project_id = project_id
+        self.project_name = project_name
+        self.include_archived_projects = include_archived_projects
         self.run_id = run_id
         self.hex_conn_id = hex_conn_id
         self.wait_timeout = wait_timeout
+        check_project_reference(project_id, project_name)
+        if run_id is None:
+            raise HexInvalidArgumentError("run_id", None, "pass the UUID of the run to cancel")
         for name, value in (("project_id", project_id), ("run_id", run_id)):
             if isinstance(value, str) and "{" not in value:
                 require_uuid(name, value)
@@ -266,20 +338,28 @@ class HexCancelRunOperator(BaseOperator):
     def execute(self, context: Context) -> str:
         """Cancel the run unless it has ended; return its final status."""
         try:
-            require_uuid("project_id", self.project_id)
-            require_uuid("run_id", self.run_id)
+            project_id = resolve_project(
+                self.hook,
+                self.project_id,
+                self.project_name,
+                include_archived=self.include_archived_projects,
+                log=self.log,
+            )
+            run_id = require_uuid("run_id", self.run_id)
+            require_uuid("project_id", project_id)
         except HexInvalidArgumentError as err:
             raise AirflowFailException(str(err)) from err
-        run = self.hook.get_run_status(self.project_id, self.run_id)
+        self.project_id = project_id
+        run = self.hook.get_run_status(project_id, run_id)
         if run.get("status") not in TERMINAL_STATUSES:
-            ended = cancel_or_read(self.hook, self.project_id, self.run_id, run.get("runUrl"))
+            ended = cancel_or_read(self.hook, project_id, run_id, run.get("runUrl"))
             if ended is None:
-                self.log.info("Cancelled Hex run %s: %s", self.run_id, run.get("runUrl"))
+                self.log.info("Cancelled Hex run %s: %s", run_id, run.get("runUrl"))
                 return self._final_status()
             run = ended
         self.log.info(
             "Hex run %s had already ended with status %s; nothing to cancel",
-            self.run_id,
+            run_id,
             run.get("status"),
         )
         return str(run.get("status"))
@@ -287,7 +367,9 @@ class HexCancelRunOperator(BaseOperator):
     def _final_status(self) -> str:
         deadline = time.monotonic() + self.wait_timeout
         while True:
-            status = str(self.hook.get_run_status(self.project_id, self.run_id).get("status"))
+            status = str(
+                self.hook.get_run_status(str(self.project_id), str(self.run_id)).get("status")
+            )
             if status in TERMINAL_STATUSES or time.monotonic() >= deadline:
                 return status
             time.sleep(1.0)

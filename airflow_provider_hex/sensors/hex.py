@@ -6,20 +6,26 @@ import time
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from airflow.configuration import conf
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
+from airflow_provider_hex.hooks.project_names import check_project_reference, resolve_project
 from airflow_provider_hex.links import HexRunLink
 from airflow_provider_hex.operators._run_compat import (
     AirflowFailException,
     AirflowSensorTimeout,
     AirflowSkipException,
 )
-from airflow_provider_hex.operators._run_outcome import RunRef, RunSummary, summarize
+from airflow_provider_hex.operators._run_outcome import (
+    RunRef,
+    RunSummary,
+    failure_lines,
+    summarize,
+)
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
 from airflow_provider_hex.triggers.run_watch import event_for_run
 from airflow_provider_hex.types import ProjectRun, RunTrigger
@@ -47,9 +53,13 @@ class HexRunSensor(BaseSensorOperator):
     The run's ``run_id`` and ``run_url`` are pushed as XComs as soon as the run is known,
     which the "Hex run" link shows.
 
-    :param project_id: the project's UUID (templated).
+    :param project_id: the project's UUID (templated); or give ``project_name``.
     :param run_id: the run's UUID (templated); None watches the project's latest run.
     :param hex_conn_id: the Airflow connection to Hex.
+    :param project_name: the project's title instead of its id (templated), looked up when
+        the task runs.
+    :param include_archived_projects: let ``project_name`` match archived and trashed
+        projects too.
     :param run_trigger: with no ``run_id``, only consider runs started this way
         (``API``, ``SCHEDULED``, ``APP_REFRESH``).
     :param deferrable: wait in the triggerer instead of the worker.
@@ -57,16 +67,18 @@ class HexRunSensor(BaseSensorOperator):
     :param max_poll_interval: longest wait between two reads when deferred, in seconds.
     """
 
-    template_fields: Sequence[str] = ("project_id", "run_id")
+    template_fields: Sequence[str] = ("project_id", "project_name", "run_id")
     operator_extra_links = (HexRunLink(),)
     ui_color = "#E8DEFF"
 
     def __init__(
         self,
-        project_id: str,
+        project_id: str | None = None,
         run_id: str | None = None,
         *,
         hex_conn_id: str = "hex_default",
+        project_name: str | None = None,
+        include_archived_projects: bool = False,
         run_trigger: RunTrigger | str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float | None = None,
@@ -80,7 +92,10 @@ class HexRunSensor(BaseSensorOperator):
                     "poll_interval", poll_interval, f"differs from poke_interval={given!r}"
                 )
         super().__init__(**kwargs)
-        self.project_id = project_id
+        # None until execute resolves project_name to the project's id.
+        self.project_id = cast(str, project_id)
+        self.project_name = project_name
+        self.include_archived_projects = include_archived_projects
         self.run_id = run_id
         self.hex_conn_id = hex_conn_id
         self.run_trigger = None if run_trigger is None else str(run_trigger)
@@ -88,6 +103,7 @@ class HexRunSensor(BaseSensorOperator):
         self.max_poll_interval = max_poll_interval
         if run_trigger is not None:
             require_enum("run_trigger", run_trigger, RunTrigger)
+        check_project_reference(project_id, project_name)
         for name, value in (("project_id", project_id), ("run_id", run_id)):
             if isinstance(value, str) and "{" not in value:
                 require_uuid(name, value)
@@ -134,7 +150,10 @@ class HexRunSensor(BaseSensorOperator):
             return summarize(ref, event.get("run"))
         message = f"{event.get('message')}. Run: {event.get('run_url')}"
         if kind == "failed":
-            raise AirflowFailException(message)
+            lines = failure_lines(event)
+            for line in lines:
+                self.log.error("%s", line)
+            raise AirflowFailException("\n".join([event.get("message") or "", *lines]))
         if kind == "timeout":
             raise AirflowSensorTimeout(message)
         raise AirflowException(message)
@@ -156,23 +175,46 @@ class HexRunSensor(BaseSensorOperator):
 
     # -- deferrable mode ----------------------------------------------------------------------
 
+    def _resolve_project(self) -> None:
+        """Turn ``project_name`` into the project's id (once per task instance)."""
+        if self.project_name is None or self.project_id is not None:
+            return
+        try:
+            self.project_id = resolve_project(
+                self.hook,
+                None,
+                self.project_name,
+                include_archived=self.include_archived_projects,
+                log=self.log,
+            )
+        except HexInvalidArgumentError as err:
+            raise AirflowFailException(str(err)) from err
+
     def execute(self, context: Context) -> Any:
         """Poke or reschedule as configured, or wait in the triggerer when deferrable."""
+        self._resolve_project()
         if not self.deferrable:
             return super().execute(context)
         return self.execute_wait_for_run(context, deadline=time.time() + float(self.timeout))
 
     def execute_wait_for_run(
-        self, context: Context, event: Any = None, *, deadline: float | None = None
+        self,
+        context: Context,
+        event: Any = None,
+        *,
+        deadline: float | None = None,
+        project_id: str | None = None,
     ) -> RunSummary:
         """Look for the run; finish if it has ended, else defer until it does.
 
-        ``deadline`` comes back in the deferral's kwargs or, where those are not kept
-        (``dag.test``), in the timer's event.
+        ``deadline`` (and the project's id, when it was looked up by name) come back in the
+        deferral's kwargs or, where those are not kept (``dag.test``), in the timer's event.
         """
+        carried = event if isinstance(event, dict) else {}
+        self.project_id = project_id or carried.get("project_id") or self.project_id
+        self._resolve_project()
         if deadline is None:
-            carried = event.get("deadline") if isinstance(event, dict) else None
-            deadline = float(carried or time.time() + float(self.timeout))
+            deadline = float(carried.get("deadline") or time.time() + float(self.timeout))
         try:
             run = self._current_run()
             if run is None:
@@ -207,10 +249,11 @@ class HexRunSensor(BaseSensorOperator):
             raise AirflowSensorTimeout(f"Project {self.project_id} had no run before the timeout")
         self.log.info("Project %s has no run yet; looking again later", self.project_id)
         wait = min(float(self.poke_interval), left)
+        state = {"deadline": deadline, "project_id": self.project_id}
         self.defer(
-            trigger=HexWaitTrigger(time.time() + wait, {"deadline": deadline}),
+            trigger=HexWaitTrigger(time.time() + wait, state),
             method_name="execute_wait_for_run",
-            kwargs={"deadline": deadline},
+            kwargs=state,
             timeout=timedelta(seconds=wait + DEFER_TIMEOUT_MARGIN),
         )
 

@@ -23,6 +23,7 @@ from airflow_provider_hex.triggers.polling import get_status_reader
 from airflow_provider_hex.triggers.run_watch import (
     DEFAULT_MAX_TRANSIENT_ERRORS,
     RunWatch,
+    with_timeline,
 )
 from airflow_provider_hex.types import (
     TERMINAL_STATUSES,
@@ -121,6 +122,8 @@ class HexRunTrigger(BaseTrigger):
         )
         try:
             event = await self._wait(watch)
+            if event["status"] == "failed":
+                event = await self._with_timeline(event)
         except Exception as err:  # a surprise still ends the wait with one event
             event = watch.event("error", f"Waiting for Hex run {self.run_id} failed: {err!r}")
         self._ended = True
@@ -147,10 +150,28 @@ class HexRunTrigger(BaseTrigger):
                 return event
             await asyncio.sleep(watch.next_interval())
 
+    async def _with_timeline(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Read a failed run once more with its state events, to explain the failure.
+
+        One request per failed run; if it fails, the event keeps what the last read said.
+        """
+        hook = get_status_reader(self.hex_conn_id).hook
+        try:
+            run = await asyncio.wait_for(
+                hook.aget_run_status(
+                    self.project_id, self.run_id, run_url=self.run_url, expanded_stats=True
+                ),
+                timeout=CANCEL_TIMEOUT,
+            )
+        except Exception as err:
+            self.log.warning("Could not read the timeline of Hex run %s: %s", self.run_id, err)
+            return event
+        return with_timeline(event, run)
+
     async def _on_deadline(self, watch: RunWatch) -> dict[str, Any]:
         message = watch.timeout_message()
         if not self.cancel_on_timeout:
-            return watch.event("timeout", message)
+            return watch.event("timeout", message, left_running=True)
         self.run_url = watch.run_url
         try:
             ended = await self._cancel()

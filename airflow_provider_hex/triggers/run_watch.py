@@ -21,6 +21,7 @@ from airflow_provider_hex.exceptions import (
     HexResponseError,
     HexServerError,
 )
+from airflow_provider_hex.run_report import explain_run
 from airflow_provider_hex.triggers.polling import next_poll_interval
 from airflow_provider_hex.types import (
     ACTIVE_STATUSES,
@@ -51,9 +52,15 @@ def run_event(
     message: str,
     run: ProjectRun | None = None,
     cancelled: bool = False,
+    left_running: bool = False,
 ) -> dict[str, Any]:
-    """Build the one event a wait ends with (plain JSON only)."""
-    return {
+    """Build the one event a wait ends with (plain JSON only).
+
+    A ``failed`` event also holds ``explanation``: the lines of
+    :func:`~airflow_provider_hex.run_report.explain_run`. A ``timeout`` event of a waiter
+    told not to cancel holds ``left_running: True``.
+    """
+    event: dict[str, Any] = {
         "status": kind,
         "project_id": project_id,
         "run_id": run_id,
@@ -62,6 +69,16 @@ def run_event(
         "message": message,
         "cancelled": cancelled,
     }
+    if kind == "failed":
+        event["explanation"] = explain_run(run or {}, run_url)
+    if left_running:
+        event["left_running"] = True
+    return event
+
+
+def with_timeline(event: dict[str, Any], run: ProjectRun) -> dict[str, Any]:
+    """Return a ``failed`` event rebuilt from a fuller read of its run (with state events)."""
+    return {**event, "run": dict(run), "explanation": explain_run(run, event.get("run_url"))}
 
 
 def event_for_run(

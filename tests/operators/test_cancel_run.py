@@ -114,4 +114,4 @@ def test_wrong_ids_fail_when_the_dag_is_parsed(kwargs: dict[str, str], argument:
 def test_ids_are_templated() -> None:
     op = cancel(run_id="{{ ti.xcom_pull(task_ids='run', key='run_id') }}")
 
-    assert set(op.template_fields) == {"project_id", "run_id"}
+    assert set(op.template_fields) == {"project_id", "project_name", "run_id"}

@@ -205,6 +205,7 @@ def test_run_options_reach_hex_as_sent(hex_conn: str) -> None:
 def test_ids_inputs_and_notifications_are_templated() -> None:
     assert set(HexRunProjectOperator.template_fields) == {
         "project_id",
+        "project_name",
         "input_params",
         "notifications",
         "view_id",
