@@ -19,9 +19,7 @@ STATUS_URL = f"{API}/projects/{PROJECT}/runs/{RUN}"
 
 
 @pytest.mark.parametrize("status", [401, 403, 404, 422, 429, 500, 502])
-def test_status_code_is_the_answered_status(
-    hook: HexHook, requests_mock: Any, status: int
-) -> None:
+def test_status_code_is_the_answered_status(hook: HexHook, requests_mock: Any, status: int) -> None:
     requests_mock.get(STATUS_URL, status_code=status, json={"reason": "no", "traceId": "t-1"})
 
     with pytest.raises(HexAPIError) as caught:

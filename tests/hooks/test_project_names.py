@@ -67,7 +67,8 @@ def test_several_matches_fail_with_the_candidates_ids(sim: HexSimulator, hook: H
 
     message = str(caught.value)
     assert "2 Hex projects have this title" in message
-    assert first in message and second in message
+    assert first in message
+    assert second in message
     assert "pass project_id" in message
 
 
@@ -80,9 +81,7 @@ def test_archived_projects_match_only_when_asked(sim: HexSimulator, hook: HexHoo
     assert find_project_id(hook, "Old KPI dashboard", include_archived=True) == archived
 
 
-def test_one_listing_serves_many_lookups_until_forgotten(
-    sim: HexSimulator, hook: HexHook
-) -> None:
+def test_one_listing_serves_many_lookups_until_forgotten(sim: HexSimulator, hook: HexHook) -> None:
     ids = {f"Report {n}": sim.add_project(f"Report {n}") for n in range(20)}
 
     found = {title: find_project_id(hook, title) for title in ids}

@@ -131,9 +131,7 @@ def test_a_422_on_start_names_the_invalid_and_unknown_parameters(
     project_id = sim.add_project("Typed inputs", input_params={"days": "number"})
 
     with pytest.raises(AirflowException) as caught:
-        operator(project_id, input_params={"days": "seven", "region": "EU"}).execute(
-            make_context()
-        )
+        operator(project_id, input_params={"days": "seven", "region": "EU"}).execute(make_context())
 
     message = str(caught.value)
     assert "HTTP 422" in message

@@ -37,9 +37,7 @@ def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
 
 def busy_project(sim: HexSimulator, first: RunScript, then: RunScript | None = None) -> str:
     """A project whose first run (``first``) is started now by Hex's scheduler."""
-    project_id = sim.add_project(
-        "Busy report", scripts=[first, then or RunScript(0.02, 0.05)]
-    )
+    project_id = sim.add_project("Busy report", scripts=[first, then or RunScript(0.02, 0.05)])
     with sim.lock:
         sim.state.start_run(sim.state.project(project_id), {}, trigger="SCHEDULED")
     return project_id
@@ -228,10 +226,20 @@ def test_a_timeout_in_the_worker_leaves_an_adopted_run(sim: HexSimulator, conn: 
 
 
 def test_an_unknown_policy_is_refused_at_construction() -> None:
-    with pytest.raises(HexInvalidArgumentError, match="if_active='later'.*start, wait"):
+    with pytest.raises(HexInvalidArgumentError, match=r"if_active='later'.*start, wait"):
         operator("5a8591dd-4039-49df-9202-96385ba3eff8", if_active="later")
 
 
 def test_cancel_adopted_must_be_a_bool() -> None:
     with pytest.raises(HexInvalidArgumentError, match="cancel_adopted"):
         operator("5a8591dd-4039-49df-9202-96385ba3eff8", cancel_adopted="yes")
+
+
+def test_an_adopted_run_stays_adopted_in_the_stored_reference() -> None:
+    from airflow_provider_hex.operators._run_outcome import RunRef
+
+    ref = RunRef("p", "r", "https://app.hex.tech/app/p/runs/r", adopted=True)
+
+    assert RunRef.from_json(ref.to_json()) == ref
+    assert "adopted" not in RunRef("p", "r").to_json()  # references stored by 1.0 read the same
+    assert RunRef.from_json({"project_id": "p", "run_id": "r"}) == RunRef("p", "r")

@@ -41,9 +41,7 @@ def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
 
 
 def run_operator(**kwargs: Any) -> HexRunProjectOperator:
-    return HexRunProjectOperator(
-        task_id="run", poll_interval=0.05, max_poll_interval=0.1, **kwargs
-    )
+    return HexRunProjectOperator(task_id="run", poll_interval=0.05, max_poll_interval=0.1, **kwargs)
 
 
 def test_the_run_operator_runs_the_project_named(sim: HexSimulator, conn: str) -> None:
