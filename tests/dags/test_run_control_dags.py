@@ -20,6 +20,7 @@ from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.testing.demo import (
     DEMO_PROJECT_ID,
+    ERRORING_PROJECT_ID,
     INVENTORY_PROJECT_ID,
     MARKETING_PROJECT_ID,
     SLOW_PROJECT_ID,
@@ -44,11 +45,13 @@ ADOPTED_SECONDS = 3600.0
 FOREVER = 10.0**7
 
 
-def started_by_hex(sim: HexSimulator, project_id: str, seconds: float) -> str:
+def started_by_hex(
+    sim: HexSimulator, project_id: str, seconds: float, outcome: str = "COMPLETED"
+) -> str:
     """Start a run as Hex's scheduler would, RUNNING for ``seconds``; return its id."""
     with sim.lock:
         run = sim.state.start_run(sim.state.project(project_id), {}, trigger="SCHEDULED")
-        run.script = RunScript(0, seconds)
+        run.script = RunScript(0, seconds, outcome)
     return run.id
 
 
@@ -191,6 +194,21 @@ def test_wait_mode_adopts_the_active_run_and_starts_none(
     assert result.task_states("adopt") == [SUCCESS]
     assert result.xcom("adopt")["run_id"] == running
     assert posts(hex_sim, DEMO_PROJECT_ID) == 0
+
+
+@pytest.mark.parametrize("mode", ["worker", "deferred"])
+def test_wait_mode_fails_when_the_adopted_run_errors(
+    hex_sim: HexSimulator, run_case: Callable[[str], DagResult], mode: str
+) -> None:
+    running = started_by_hex(hex_sim, ERRORING_PROJECT_ID, ADOPTED_SECONDS, "ERRORED")
+
+    with finish_when_read(hex_sim, running):
+        result = run_case(f"hex_case_adopt_errored_{mode}")
+
+    assert result.task_states("adopt") == [FAILED]
+    assert result.xcom("adopt", "run_id") == running
+    assert hex_sim.run_status(running) == "ERRORED"
+    assert posts(hex_sim, ERRORING_PROJECT_ID) == 0
 
 
 @pytest.mark.parametrize(

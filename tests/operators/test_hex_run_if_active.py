@@ -139,6 +139,19 @@ def test_a_pending_run_counts_as_active(sim: HexSimulator, conn: str) -> None:
 # -- deferrable ---------------------------------------------------------------------------------
 
 
+def test_deferrable_start_defers_on_a_second_run(sim: HexSimulator, conn: str) -> None:
+    project_id = busy_project(sim, RunScript(0, 3600), RunScript(0, 3600))
+    other = active_run(sim, project_id)
+
+    with pytest.raises(TaskDeferred) as deferred:
+        operator(project_id, deferrable=True).execute(make_context())
+
+    _, kwargs = deferred.value.trigger.serialize()
+    assert kwargs["run_id"] != other
+    assert sim.run_status(kwargs["run_id"]) == "RUNNING"
+    assert posts(sim) == 1
+
+
 def test_deferrable_wait_defers_on_the_adopted_run_without_cancelling_it(
     sim: HexSimulator, conn: str
 ) -> None:

@@ -37,6 +37,15 @@ for mode in ("worker", "deferred"):
             poll_interval=POLL,
             deferrable=deferrable,
         )
+    with DAG(f"hex_case_adopt_errored_{mode}", schedule=None, start_date=START, catchup=False):
+        HexRunProjectOperator(
+            task_id="adopt",
+            project_id=ERRORING_PROJECT_ID,
+            if_active="wait",
+            poll_interval=POLL,
+            deferrable=deferrable,
+            retries=0,
+        )
     for name, project_id in (("errored", ERRORING_PROJECT_ID), ("no_kernel", NO_KERNEL_PROJECT_ID)):
         with DAG(f"hex_case_{name}_{mode}", schedule=None, start_date=START, catchup=False):
             HexRunProjectOperator(
