@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,6 +19,18 @@ def fast_hex(monkeypatch: pytest.MonkeyPatch) -> Iterator[HexSimulator]:
     with HexSimulator(time_scale=TIME_SCALE) as sim:
         monkeypatch.setenv("AIRFLOW_CONN_HEX_DEFAULT", sim.airflow_connection_json())
         yield sim
+
+
+@pytest.fixture
+def hex_sim(fast_hex: HexSimulator, monkeypatch: pytest.MonkeyPatch) -> HexSimulator:
+    """``fast_hex`` without the client-side request pacing (about one status read every two
+    seconds), for DAGs that send many requests and would otherwise spend most of the test
+    waiting on it."""
+    conn = {"conn_type": "hex", "host": fast_hex.url, "password": fast_hex.token}
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_HEX_DEFAULT", json.dumps({**conn, "extra": {"rate_budget": False}})
+    )
+    return fast_hex
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ and leave Hex (the simulator's workspace) changed the way they say."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,17 +14,6 @@ from airflow_provider_hex.testing import HexSimulator, demo
 pytestmark = pytest.mark.airflow
 
 RunExample = Callable[[str, str], DagResult]
-
-
-@pytest.fixture
-def hex_sim(fast_hex: HexSimulator, monkeypatch: pytest.MonkeyPatch) -> HexSimulator:
-    """``fast_hex`` without the client-side request pacing (about 1 request a second),
-    which these DAGs' ~30 requests would otherwise spend most of the test waiting on."""
-    conn = {"conn_type": "hex", "host": fast_hex.url, "password": fast_hex.token}
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_HEX_DEFAULT", json.dumps({**conn, "extra": {"rate_budget": False}})
-    )
-    return fast_hex
 
 
 def test_manage_content_example_edits_runs_shares_and_administers(

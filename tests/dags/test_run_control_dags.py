@@ -159,17 +159,6 @@ def run_case(airflow_db: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str
     return run
 
 
-@pytest.fixture
-def hex_sim(fast_hex: HexSimulator, monkeypatch: pytest.MonkeyPatch) -> HexSimulator:
-    """``fast_hex`` without the client-side pacing (a status read every two seconds), which
-    would make twenty mapped runs spend most of the test waiting on it."""
-    conn = {"conn_type": "hex", "host": fast_hex.url, "password": fast_hex.token}
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_HEX_DEFAULT", json.dumps({**conn, "extra": {"rate_budget": False}})
-    )
-    return fast_hex
-
-
 def test_a_mapped_task_over_twenty_titles_lists_projects_once(
     hex_sim: HexSimulator, run_case: Callable[[str], DagResult]
 ) -> None:

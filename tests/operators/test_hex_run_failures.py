@@ -9,38 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
-from test_hex_run_support import TaskDeferred, connect, logged, make_context, quiet_safeguard
+from test_hex_run_support import TaskDeferred, fast_operator, logged, make_context
 
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.operators._run_compat import AirflowFailException
-from airflow_provider_hex.operators.hex import HexRunProjectOperator
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger
-from airflow_provider_hex.triggers.polling import reset_status_readers
-
-
-@pytest.fixture(autouse=True)
-def _setup(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    quiet_safeguard(monkeypatch)
-    reset_status_readers()
-    yield
-    reset_status_readers()
-
-
-@pytest.fixture
-def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
-    return connect(monkeypatch, sim)
-
-
-def operator(project_id: str, **kwargs: Any) -> HexRunProjectOperator:
-    kwargs.setdefault("poll_interval", 0.05)
-    kwargs.setdefault("max_poll_interval", 0.1)
-    return HexRunProjectOperator(task_id="run", project_id=project_id, **kwargs)
 
 
 def analysts_group(sim: HexSimulator) -> str:
@@ -79,7 +57,7 @@ def test_a_failed_run_is_explained_in_the_log_and_the_exception(
     context = make_context()
 
     with pytest.raises(AirflowException) as caught:
-        operator(project_id, notifications=notify).execute(context)
+        fast_operator(project_id, notifications=notify).execute(context)
 
     run_id, run_url = context["ti"].pushed["run_id"], context["ti"].pushed["run_url"]
     assert_explained(str(caught.value), outcome, run_id, run_url)
@@ -92,7 +70,7 @@ def test_a_failed_run_is_explained_in_the_log_and_the_exception(
 def test_a_killed_run_is_explained_and_not_retried(sim: HexSimulator, conn: str) -> None:
     project_id = sim.add_project("Cancelled elsewhere", scripts=[RunScript(0.1, 3600)])
     context = make_context()
-    op = operator(project_id, deferrable=True)
+    op = fast_operator(project_id, deferrable=True)
     with pytest.raises(TaskDeferred):
         op.execute(context)
     run_id, run_url = context["ti"].pushed["run_id"], context["ti"].pushed["run_url"]
@@ -131,7 +109,9 @@ def test_a_422_on_start_names_the_invalid_and_unknown_parameters(
     project_id = sim.add_project("Typed inputs", input_params={"days": "number"})
 
     with pytest.raises(AirflowException) as caught:
-        operator(project_id, input_params={"days": "seven", "region": "EU"}).execute(make_context())
+        fast_operator(project_id, input_params={"days": "seven", "region": "EU"}).execute(
+            make_context()
+        )
 
     message = str(caught.value)
     assert "HTTP 422" in message

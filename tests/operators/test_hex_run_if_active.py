@@ -6,33 +6,20 @@ RunProject POST the simulator records was sent by the task.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
-from test_hex_run_support import FakeTI, TaskDeferred, connect, make_context, quiet_safeguard
+from test_hex_run_support import (
+    RUN_STARTS,
+    FakeTI,
+    TaskDeferred,
+    fast_operator,
+    make_context,
+    run_starts,
+)
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.operators._run_compat import AirflowSkipException
-from airflow_provider_hex.operators.hex import HexRunProjectOperator
 from airflow_provider_hex.testing import HexSimulator, RunScript
-from airflow_provider_hex.triggers.polling import reset_status_readers
-
-RUN_STARTS = r"/projects/[^/]+/runs$"
-
-
-@pytest.fixture(autouse=True)
-def _setup(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    quiet_safeguard(monkeypatch)
-    reset_status_readers()
-    yield
-    reset_status_readers()
-
-
-@pytest.fixture
-def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
-    return connect(monkeypatch, sim)
 
 
 def busy_project(sim: HexSimulator, first: RunScript, then: RunScript | None = None) -> str:
@@ -49,25 +36,15 @@ def active_run(sim: HexSimulator, project_id: str) -> str:
     return run.id
 
 
-def operator(project_id: str, **kwargs: Any) -> HexRunProjectOperator:
-    kwargs.setdefault("poll_interval", 0.05)
-    kwargs.setdefault("max_poll_interval", 0.1)
-    return HexRunProjectOperator(task_id="run", project_id=project_id, **kwargs)
-
-
-def posts(sim: HexSimulator) -> int:
-    return sim.count("POST", RUN_STARTS)
-
-
 def test_start_makes_a_second_run_beside_the_active_one(sim: HexSimulator, conn: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
 
-    summary = operator(project_id, if_active="start").execute(make_context())
+    summary = fast_operator(project_id, if_active="start").execute(make_context())
 
     assert summary["run_id"] != other
     assert summary["status"] == "COMPLETED"
-    assert posts(sim) == 1
+    assert run_starts(sim) == 1
     assert sim.run_status(other) == "RUNNING"
     assert sim.count("GET", RUN_STARTS) == 0  # the default does not even look
 
@@ -77,12 +54,12 @@ def test_wait_adopts_the_active_run_and_sends_no_post(sim: HexSimulator, conn: s
     other = active_run(sim, project_id)
     ti = FakeTI()
 
-    summary = operator(project_id, if_active="wait").execute(make_context(ti))
+    summary = fast_operator(project_id, if_active="wait").execute(make_context(ti))
 
     assert (summary["run_id"], summary["status"]) == (other, "COMPLETED")
     assert ti.pushed["run_id"] == other
     assert ti.pushed["run_url"] == summary["run_url"]
-    assert posts(sim) == 0
+    assert run_starts(sim) == 0
 
 
 def test_wait_fails_when_the_adopted_run_errors(sim: HexSimulator, conn: str) -> None:
@@ -90,32 +67,32 @@ def test_wait_fails_when_the_adopted_run_errors(sim: HexSimulator, conn: str) ->
     other = active_run(sim, project_id)
 
     with pytest.raises(AirflowException, match=f"Hex run {other} ended with status ERRORED"):
-        operator(project_id, if_active="wait").execute(make_context())
+        fast_operator(project_id, if_active="wait").execute(make_context())
 
-    assert posts(sim) == 0
+    assert run_starts(sim) == 0
 
 
 def test_wait_starts_a_run_when_none_is_active(sim: HexSimulator, conn: str) -> None:
     project_id = sim.add_project("Idle report", scripts=[RunScript(0.02, 0.05)])
 
-    summary = operator(project_id, if_active="wait").execute(make_context())
+    summary = fast_operator(project_id, if_active="wait").execute(make_context())
 
     assert summary["status"] == "COMPLETED"
-    assert posts(sim) == 1
+    assert run_starts(sim) == 1
 
 
 def test_cancel_cancels_the_active_run_then_starts_one(sim: HexSimulator, conn: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
 
-    summary = operator(project_id, if_active="cancel").execute(make_context())
+    summary = fast_operator(project_id, if_active="cancel").execute(make_context())
 
     assert sim.run_status(other) == "KILLED"
     assert summary["run_id"] != other
     assert summary["status"] == "COMPLETED"
     methods = [r.method for r in sim.requests if "/runs" in r.path]
     assert methods.index("DELETE") < methods.index("POST")  # cancelled before starting
-    assert posts(sim) == 1
+    assert run_starts(sim) == 1
 
 
 def test_skip_skips_with_no_post_and_names_the_run(sim: HexSimulator, conn: str) -> None:
@@ -123,9 +100,9 @@ def test_skip_skips_with_no_post_and_names_the_run(sim: HexSimulator, conn: str)
     other = active_run(sim, project_id)
 
     with pytest.raises(AirflowSkipException, match=other):
-        operator(project_id, if_active="skip").execute(make_context())
+        fast_operator(project_id, if_active="skip").execute(make_context())
 
-    assert posts(sim) == 0
+    assert run_starts(sim) == 0
     assert sim.run_status(other) == "RUNNING"
 
 
@@ -133,7 +110,7 @@ def test_a_pending_run_counts_as_active(sim: HexSimulator, conn: str) -> None:
     project_id = busy_project(sim, RunScript(3600, 1))
 
     with pytest.raises(AirflowSkipException, match="PENDING"):
-        operator(project_id, if_active="skip").execute(make_context())
+        fast_operator(project_id, if_active="skip").execute(make_context())
 
 
 # -- deferrable ---------------------------------------------------------------------------------
@@ -144,12 +121,12 @@ def test_deferrable_start_defers_on_a_second_run(sim: HexSimulator, conn: str) -
     other = active_run(sim, project_id)
 
     with pytest.raises(TaskDeferred) as deferred:
-        operator(project_id, deferrable=True).execute(make_context())
+        fast_operator(project_id, deferrable=True).execute(make_context())
 
     _, kwargs = deferred.value.trigger.serialize()
     assert kwargs["run_id"] != other
     assert sim.run_status(kwargs["run_id"]) == "RUNNING"
-    assert posts(sim) == 1
+    assert run_starts(sim) == 1
 
 
 def test_deferrable_wait_defers_on_the_adopted_run_without_cancelling_it(
@@ -159,13 +136,13 @@ def test_deferrable_wait_defers_on_the_adopted_run_without_cancelling_it(
     other = active_run(sim, project_id)
 
     with pytest.raises(TaskDeferred) as deferred:
-        operator(project_id, if_active="wait", deferrable=True).execute(make_context())
+        fast_operator(project_id, if_active="wait", deferrable=True).execute(make_context())
 
     _, kwargs = deferred.value.trigger.serialize()
     assert kwargs["run_id"] == other
     assert kwargs["cancel_on_kill"] is False
     assert kwargs["cancel_on_timeout"] is False
-    assert posts(sim) == 0
+    assert run_starts(sim) == 0
 
 
 def test_deferrable_wait_with_cancel_adopted_lets_the_trigger_cancel(
@@ -174,7 +151,7 @@ def test_deferrable_wait_with_cancel_adopted_lets_the_trigger_cancel(
     project_id = busy_project(sim, RunScript(0, 3600))
 
     with pytest.raises(TaskDeferred) as deferred:
-        operator(project_id, if_active="wait", deferrable=True, cancel_adopted=True).execute(
+        fast_operator(project_id, if_active="wait", deferrable=True, cancel_adopted=True).execute(
             make_context()
         )
 
@@ -185,12 +162,12 @@ def test_deferrable_wait_with_cancel_adopted_lets_the_trigger_cancel(
 def test_deferrable_skip_and_cancel_work_before_deferring(sim: HexSimulator, conn: str) -> None:
     skipped = busy_project(sim, RunScript(0, 3600))
     with pytest.raises(AirflowSkipException):
-        operator(skipped, if_active="skip", deferrable=True).execute(make_context())
+        fast_operator(skipped, if_active="skip", deferrable=True).execute(make_context())
 
     cancelled = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, cancelled)
     with pytest.raises(TaskDeferred) as deferred:
-        operator(cancelled, if_active="cancel", deferrable=True).execute(make_context())
+        fast_operator(cancelled, if_active="cancel", deferrable=True).execute(make_context())
 
     assert sim.run_status(other) == "KILLED"
     assert deferred.value.trigger.serialize()[1]["run_id"] != other
@@ -203,7 +180,7 @@ def test_deferrable_skip_and_cancel_work_before_deferring(sim: HexSimulator, con
 def test_on_kill_leaves_an_adopted_run_running(sim: HexSimulator, conn: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
-    op = operator(project_id, if_active="wait", deferrable=True)
+    op = fast_operator(project_id, if_active="wait", deferrable=True)
     with pytest.raises(TaskDeferred):
         op.execute(make_context())
 
@@ -216,7 +193,7 @@ def test_on_kill_leaves_an_adopted_run_running(sim: HexSimulator, conn: str) -> 
 def test_on_kill_cancels_an_adopted_run_when_asked(sim: HexSimulator, conn: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
-    op = operator(project_id, if_active="wait", deferrable=True, cancel_adopted=True)
+    op = fast_operator(project_id, if_active="wait", deferrable=True, cancel_adopted=True)
     with pytest.raises(TaskDeferred):
         op.execute(make_context())
 
@@ -230,7 +207,7 @@ def test_a_timeout_in_the_worker_leaves_an_adopted_run(sim: HexSimulator, conn: 
     other = active_run(sim, project_id)
 
     with pytest.raises(AirflowException, match="left running"):
-        operator(project_id, if_active="wait", timeout=0.3).execute(make_context())
+        fast_operator(project_id, if_active="wait", timeout=0.3).execute(make_context())
 
     assert sim.run_status(other) == "RUNNING"
 
@@ -240,12 +217,12 @@ def test_a_timeout_in_the_worker_leaves_an_adopted_run(sim: HexSimulator, conn: 
 
 def test_an_unknown_policy_is_refused_at_construction() -> None:
     with pytest.raises(HexInvalidArgumentError, match=r"if_active='later'.*start, wait"):
-        operator("5a8591dd-4039-49df-9202-96385ba3eff8", if_active="later")
+        fast_operator("5a8591dd-4039-49df-9202-96385ba3eff8", if_active="later")
 
 
 def test_cancel_adopted_must_be_a_bool() -> None:
     with pytest.raises(HexInvalidArgumentError, match="cancel_adopted"):
-        operator("5a8591dd-4039-49df-9202-96385ba3eff8", cancel_adopted="yes")
+        fast_operator("5a8591dd-4039-49df-9202-96385ba3eff8", cancel_adopted="yes")
 
 
 def test_an_adopted_run_stays_adopted_in_the_stored_reference() -> None:

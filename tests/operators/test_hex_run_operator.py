@@ -3,29 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 from airflow.sdk import Asset
 from test_hex_run_support import (
+    RUN_STARTS,
     FakeTI,
     TaskDeferred,
-    connect,
+    fast_operator,
     logged,
     make_context,
-    quiet_safeguard,
+    run_starts,
 )
 
 from airflow_provider_hex.exceptions import HexConnectionError, HexServerError
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.links import HexRunLink
 from airflow_provider_hex.operators._run_compat import AirflowFailException
-from airflow_provider_hex.operators.hex import HexRunProjectOperator
 from airflow_provider_hex.testing import Fault, HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
-from airflow_provider_hex.triggers.polling import reset_status_readers
 from airflow_provider_hex.triggers.run_watch import run_event
 
 SUMMARY_KEYS = {
@@ -38,34 +36,10 @@ SUMMARY_KEYS = {
     "elapsed_seconds",
     "project_version",
 }
-RUN_STARTS = r"/projects/[^/]+/runs$"
-
-
-@pytest.fixture(autouse=True)
-def _setup(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    quiet_safeguard(monkeypatch)
-    reset_status_readers()
-    yield
-    reset_status_readers()
-
-
-@pytest.fixture
-def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
-    return connect(monkeypatch, sim)
 
 
 def project(sim: HexSimulator, *scripts: RunScript) -> str:
     return sim.add_project("Operator test", scripts=list(scripts) or [RunScript(0.05, 0.1)])
-
-
-def operator(project_id: str, **kwargs: Any) -> HexRunProjectOperator:
-    kwargs.setdefault("poll_interval", 0.05)
-    kwargs.setdefault("max_poll_interval", 0.1)
-    return HexRunProjectOperator(task_id="run", project_id=project_id, **kwargs)
-
-
-def posts(sim: HexSimulator) -> int:
-    return sim.count("POST", RUN_STARTS)
 
 
 # -- waiting in the worker ----------------------------------------------------------------------
@@ -74,14 +48,14 @@ def posts(sim: HexSimulator) -> int:
 def test_waits_for_the_run_and_returns_its_summary(sim: HexSimulator, conn: str) -> None:
     project_id = project(sim)
 
-    summary = operator(project_id).execute(make_context())
+    summary = fast_operator(project_id).execute(make_context())
 
     assert set(summary) == SUMMARY_KEYS
     assert (summary["project_id"], summary["status"]) == (project_id, "COMPLETED")
     assert sim.run_status(summary["run_id"]) == "COMPLETED"
     assert isinstance(summary["elapsed_seconds"], float)
     assert summary["run_url"]
-    assert posts(sim) == 1
+    assert run_starts(sim) == 1
 
 
 def test_pushes_run_xcoms_before_any_status_read(sim: HexSimulator, conn: str) -> None:
@@ -89,7 +63,7 @@ def test_pushes_run_xcoms_before_any_status_read(sim: HexSimulator, conn: str) -
     requests_at_push: list[int] = []
     ti = FakeTI(on_push=lambda key, value: requests_at_push.append(len(sim.requests)))
 
-    summary = operator(project_id).execute(make_context(ti))
+    summary = fast_operator(project_id).execute(make_context(ti))
 
     assert [key for key, _ in ti.xcoms] == ["run_id", "run_url", "project_id"]
     assert ti.pushed == {
@@ -108,7 +82,7 @@ def test_logs_one_line_per_status_change(
 ) -> None:
     project_id = project(sim, RunScript(0.2, 0.3))
 
-    operator(project_id, poll_interval=0.02, max_poll_interval=0.02).execute(make_context())
+    fast_operator(project_id, poll_interval=0.02, max_poll_interval=0.02).execute(make_context())
 
     text = logged(caplog, capsys)
     assert text.count("is PENDING") == 1
@@ -120,7 +94,7 @@ def test_logs_one_line_per_status_change(
 def test_without_waiting_returns_once_the_run_has_started(sim: HexSimulator, conn: str) -> None:
     project_id = project(sim, RunScript(5, 5))
 
-    summary = operator(project_id, wait_for_completion=False).execute(make_context())
+    summary = fast_operator(project_id, wait_for_completion=False).execute(make_context())
 
     assert summary["status"] == "PENDING"
     assert len(sim.requests) == 1
@@ -138,7 +112,7 @@ def test_a_failed_run_fails_the_task_with_its_status_and_url(
     ti = FakeTI()
 
     with pytest.raises(error, match=outcome) as raised:
-        operator(project_id).execute(make_context(ti))
+        fast_operator(project_id).execute(make_context(ti))
 
     assert not isinstance(raised.value, AirflowFailException)  # retries apply
     assert ti.pushed["run_url"] in str(raised.value)
@@ -149,7 +123,7 @@ def test_a_timeout_in_the_worker_cancels_the_run(sim: HexSimulator, conn: str) -
     ti = FakeTI()
 
     with pytest.raises(AirflowException, match="did not finish before its deadline") as raised:
-        operator(project_id, timeout=0.3).execute(make_context(ti))
+        fast_operator(project_id, timeout=0.3).execute(make_context(ti))
 
     assert "the run was cancelled" in str(raised.value)
     assert sim.run_status(ti.pushed["run_id"]) == "KILLED"
@@ -162,7 +136,7 @@ def test_a_timeout_with_cancel_on_timeout_false_leaves_the_run(
     ti = FakeTI()
 
     with pytest.raises(AirflowException, match="left running"):
-        operator(project_id, timeout=0.3, cancel_on_timeout=False).execute(make_context(ti))
+        fast_operator(project_id, timeout=0.3, cancel_on_timeout=False).execute(make_context(ti))
 
     assert sim.run_status(ti.pushed["run_id"]) == "RUNNING"
     assert sim.count("DELETE", "/runs/") == 0
@@ -179,7 +153,7 @@ def test_deferrable_pushes_xcoms_then_defers_with_an_absolute_deadline(
     before = time.time()
 
     with pytest.raises(TaskDeferred) as deferred:
-        operator(project_id, deferrable=True, timeout=600).execute(make_context(ti))
+        fast_operator(project_id, deferrable=True, timeout=600).execute(make_context(ti))
 
     trigger = deferred.value.trigger
     assert isinstance(trigger, HexRunTrigger)
@@ -191,7 +165,7 @@ def test_deferrable_pushes_xcoms_then_defers_with_an_absolute_deadline(
     assert kwargs["cancel_on_timeout"] is True
     margin = deferred.value.timeout.total_seconds() - (kwargs["deadline"] - time.time())
     assert 60 <= margin <= 180  # the trigger's own deadline always comes first
-    assert posts(sim) == 1
+    assert run_starts(sim) == 1
 
 
 def test_deferrable_finishes_without_deferring_when_the_run_already_ended(
@@ -199,7 +173,7 @@ def test_deferrable_finishes_without_deferring_when_the_run_already_ended(
 ) -> None:
     project_id = project(sim, RunScript(0, 0))
 
-    summary = operator(project_id, deferrable=True).execute(make_context())
+    summary = fast_operator(project_id, deferrable=True).execute(make_context())
 
     assert summary["status"] == "COMPLETED"
 
@@ -208,7 +182,7 @@ def test_deferrable_without_timeout_defers_without_one(sim: HexSimulator, conn: 
     project_id = project(sim, RunScript(0, 3600))
 
     with pytest.raises(TaskDeferred) as deferred:
-        operator(project_id, deferrable=True, timeout=None).execute(make_context())
+        fast_operator(project_id, deferrable=True, timeout=None).execute(make_context())
 
     assert deferred.value.timeout is None
     assert deferred.value.trigger.serialize()[1]["deadline"] is None
@@ -241,7 +215,7 @@ def event(kind: str, status: str | None = None, **extra: Any) -> dict[str, Any]:
 
 
 def test_execute_complete_returns_the_summary_on_success() -> None:
-    op = operator("5a8591dd-4039-49df-9202-96385ba3eff8", deferrable=True)
+    op = fast_operator("5a8591dd-4039-49df-9202-96385ba3eff8", deferrable=True)
 
     summary = op.execute_complete(make_context(), event("success", "COMPLETED"))
 
@@ -273,7 +247,7 @@ def test_execute_complete_returns_the_summary_on_success() -> None:
 def test_execute_complete_fails_the_task_for_every_other_ending(
     payload: dict[str, Any], error: type[Exception], match: str
 ) -> None:
-    op = operator("5a8591dd-4039-49df-9202-96385ba3eff8", deferrable=True)
+    op = fast_operator("5a8591dd-4039-49df-9202-96385ba3eff8", deferrable=True)
 
     with pytest.raises(error, match=match) as raised:
         op.execute_complete(make_context(), payload)
@@ -300,7 +274,9 @@ def test_execute_complete_cancels_after_a_timeout_the_trigger_did_not_cancel(
     run_id = HexHook(conn).run_project(project_id)["runId"]
 
     with pytest.raises(AirflowException, match="the run was cancelled"):
-        operator(project_id).execute_complete(make_context(), _timeout_event(project_id, run_id))
+        fast_operator(project_id).execute_complete(
+            make_context(), _timeout_event(project_id, run_id)
+        )
 
     assert sim.run_status(run_id) == "KILLED"
 
@@ -310,7 +286,7 @@ def test_execute_complete_leaves_the_run_when_cancel_on_timeout_is_false(
 ) -> None:
     project_id = project(sim, RunScript(0, 3600))
     run_id = HexHook(conn).run_project(project_id)["runId"]
-    op = operator(project_id, cancel_on_timeout=False)
+    op = fast_operator(project_id, cancel_on_timeout=False)
 
     with pytest.raises(AirflowException, match="left running"):
         op.execute_complete(make_context(), _timeout_event(project_id, run_id))
@@ -323,7 +299,7 @@ def test_execute_complete_leaves_the_run_when_cancel_on_timeout_is_false(
 
 def test_on_kill_cancels_the_run_the_task_started(sim: HexSimulator, conn: str) -> None:
     project_id = project(sim, RunScript(0, 3600))
-    op = operator(project_id, deferrable=True)
+    op = fast_operator(project_id, deferrable=True)
     ti = FakeTI()
     with pytest.raises(TaskDeferred):
         op.execute(make_context(ti))
@@ -335,7 +311,7 @@ def test_on_kill_cancels_the_run_the_task_started(sim: HexSimulator, conn: str) 
 
 def test_on_kill_without_a_run_or_after_success_sends_nothing(sim: HexSimulator, conn: str) -> None:
     project_id = project(sim, RunScript(0, 0.05))
-    idle, done = operator(project_id), operator(project_id)
+    idle, done = fast_operator(project_id), fast_operator(project_id)
     done.execute(make_context())
     sim.clear_requests()
 
@@ -364,9 +340,9 @@ def test_never_sends_the_run_start_twice_after_an_ambiguous_failure(
     sim.add_fault(Fault(fault, method="POST", path=RUN_STARTS))
 
     with pytest.raises(error):
-        operator(project_id).execute(make_context())
+        fast_operator(project_id).execute(make_context())
 
-    assert posts(sim) == 1
+    assert run_starts(sim) == 1
     assert sim.stats["runs_started"] == runs_started
 
 
@@ -382,10 +358,10 @@ def test_a_refused_start_is_tried_again_until_it_runs(
     # The hook tries twice (max_retries=1), so the operator sees two refusals in a row.
     sim.add_fault(Fault(kind, count=4, method="POST", path=RUN_STARTS, retry_after=0.05))
 
-    summary = operator(project_id).execute(make_context())
+    summary = fast_operator(project_id).execute(make_context())
 
     assert summary["status"] == "COMPLETED"
-    assert (posts(sim), sim.stats["runs_started"]) == (5, 1)
+    assert (run_starts(sim), sim.stats["runs_started"]) == (5, 1)
     assert "nothing was started" in logged(caplog, capsys)
 
 
@@ -394,7 +370,7 @@ def test_a_refused_start_gives_up_when_the_timeout_runs_out(sim: HexSimulator, c
     sim.add_fault(Fault("429", count=10_000, method="POST", path=RUN_STARTS, retry_after=0.1))
 
     with pytest.raises(AirflowFailException, match="kept refusing to start"):
-        operator(project_id, timeout=0.5).execute(make_context())
+        fast_operator(project_id, timeout=0.5).execute(make_context())
 
     assert sim.stats["runs_started"] == 0
 
@@ -409,7 +385,7 @@ def test_a_refused_deferrable_start_defers_on_a_timer_and_starts_on_resume(
     ti = FakeTI()
 
     with pytest.raises(TaskDeferred) as waiting:
-        operator(project_id, deferrable=True, timeout=600).execute(make_context(ti))
+        fast_operator(project_id, deferrable=True, timeout=600).execute(make_context(ti))
 
     timer = waiting.value.trigger
     assert isinstance(timer, HexWaitTrigger)
@@ -421,7 +397,7 @@ def test_a_refused_deferrable_start_defers_on_a_timer_and_starts_on_resume(
     assert sim.stats["runs_started"] == 0
     assert ti.xcoms == []
 
-    resumed = operator(project_id, deferrable=True, timeout=600)  # rebuilt on resume
+    resumed = fast_operator(project_id, deferrable=True, timeout=600)  # rebuilt on resume
     # The scheduler hands back the kwargs and the event; dag.test() only the event.
     resume_with = {"event": state, **state} if carried_in == "kwargs" else {"event": state}
     with pytest.raises(TaskDeferred) as running:
@@ -429,7 +405,7 @@ def test_a_refused_deferrable_start_defers_on_a_timer_and_starts_on_resume(
 
     assert isinstance(running.value.trigger, HexRunTrigger)
     assert running.value.trigger.deadline == state["deadline"]
-    assert (posts(sim), sim.stats["runs_started"]) == (2, 1)
+    assert (run_starts(sim), sim.stats["runs_started"]) == (2, 1)
     assert ti.pushed["run_id"]
 
 
@@ -441,7 +417,7 @@ def test_success_adds_the_run_to_each_asset_outlets_extra(sim: HexSimulator, con
     report, other = Asset("hex://reports/daily"), Asset("s3://bucket/daily")
     context = make_context()
 
-    summary = operator(project_id, outlets=[report, other]).execute(context)
+    summary = fast_operator(project_id, outlets=[report, other]).execute(context)
 
     for asset in (report, other):
         assert context["outlet_events"][asset].extra == {
@@ -463,7 +439,7 @@ def test_the_run_link_reads_the_run_url_xcom(
         return {"run_url": "https://app.hex.tech/app/p/runs/r"}.get(key)
 
     monkeypatch.setattr(XCom, "get_value", staticmethod(get_value))
-    op = operator(project(sim), deferrable=True)
+    op = fast_operator(project(sim), deferrable=True)
     with pytest.raises(TaskDeferred):
         op.execute(make_context())
     (link,) = op.operator_extra_links
@@ -484,7 +460,9 @@ def test_the_run_link_is_empty_and_looks_nothing_up_before_a_run_started(
 
     monkeypatch.setattr(XCom, "get_value", staticmethod(get_value))
 
-    assert HexRunLink().get_link(operator("5a8591dd-4039-49df-9202-96385ba3eff8"), ti_key=1) == ""
+    assert (
+        HexRunLink().get_link(fast_operator("5a8591dd-4039-49df-9202-96385ba3eff8"), ti_key=1) == ""
+    )
 
 
 def test_the_run_link_of_another_operator_reads_the_xcom(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from airflow.sdk.execution_time.context import OutletEventAccessors
 
+from airflow_provider_hex.operators.hex import HexRunProjectOperator
 from airflow_provider_hex.testing import HexSimulator
 
 try:  # Airflow 3.2+
@@ -26,6 +27,20 @@ __all__ = ["TaskDeferred"]
 PROJECT = "5a8591dd-4039-49df-9202-96385ba3eff8"
 RUN = "78c33d18-170c-44d3-a227-b3194f134f73"
 RUN_URL = f"https://app.hex.tech/app/{PROJECT}/runs/{RUN}"
+#: The path of RunProject, for counting run starts.
+RUN_STARTS = r"/projects/[^/]+/runs$"
+
+
+def fast_operator(project_id: str, **kwargs: Any) -> HexRunProjectOperator:
+    """A run operator (task ``run``) that polls every 50-100 ms."""
+    kwargs.setdefault("poll_interval", 0.05)
+    kwargs.setdefault("max_poll_interval", 0.1)
+    return HexRunProjectOperator(task_id="run", project_id=project_id, **kwargs)
+
+
+def run_starts(sim: HexSimulator) -> int:
+    """How many RunProject calls ``sim`` received."""
+    return sim.count("POST", RUN_STARTS)
 
 
 class FakeTI:

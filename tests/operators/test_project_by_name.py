@@ -7,11 +7,10 @@ candidates' ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_hex_run_support import FakeTI, TaskDeferred, connect, make_context, quiet_safeguard
+from test_hex_run_support import FakeTI, TaskDeferred, make_context
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.hex import HexHook
@@ -21,23 +20,9 @@ from airflow_provider_hex.operators.hex import HexCancelRunOperator, HexRunProje
 from airflow_provider_hex.sensors.hex import HexRunSensor
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexWaitTrigger
-from airflow_provider_hex.triggers.polling import reset_status_readers
 
 TITLE = "Daily sales report"
 LISTINGS = r"/projects$"
-
-
-@pytest.fixture(autouse=True)
-def _setup(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    quiet_safeguard(monkeypatch)
-    reset_status_readers()
-    yield
-    reset_status_readers()
-
-
-@pytest.fixture
-def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
-    return connect(monkeypatch, sim)
 
 
 def run_operator(**kwargs: Any) -> HexRunProjectOperator:
