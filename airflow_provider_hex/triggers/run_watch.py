@@ -7,6 +7,9 @@ describe a run's end the same way::
     {"status": "success" | "failed" | "timeout" | "error", "project_id": ..., "run_id": ...,
      "run_url": ..., "run": <last GetRunStatus payload or None>, "message": ...,
      "cancelled": <whether the waiter cancelled the run>}
+
+An ``error`` event may also hold ``"cancel_run": True``: the waiter could not watch the run
+(the triggerer could not read the connection) and asks the task, which can, to cancel it.
 """
 
 from __future__ import annotations
@@ -51,9 +54,10 @@ def run_event(
     message: str,
     run: ProjectRun | None = None,
     cancelled: bool = False,
+    cancel_run: bool = False,
 ) -> dict[str, Any]:
     """Build the one event a wait ends with (plain JSON only)."""
-    return {
+    event = {
         "status": kind,
         "project_id": project_id,
         "run_id": run_id,
@@ -62,6 +66,9 @@ def run_event(
         "message": message,
         "cancelled": cancelled,
     }
+    if cancel_run:
+        event["cancel_run"] = True
+    return event
 
 
 def event_for_run(
