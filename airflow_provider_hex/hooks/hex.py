@@ -40,12 +40,8 @@ class HexHook(RunsAPI, ProjectsAPI, CellsAPI, WorkspaceAPI, GuidesAPI, HexHookBa
         """Check the token against Hex and say which workspace and user it reached."""
         try:
             me = self.get_current_user()
-        except HexAuthError as err:
-            return False, (
-                f"Hex at {self.base_url} refused the API token (HTTP {err.status}): check the "
-                "connection's password, and that its host is your workspace's "
-                f"(e.g. app.hex.tech, eu.hex.tech). {err}"
-            )
+        except HexAuthError as err:  # the error says which connection and what to check
+            return False, str(err)
         except HexInvalidArgumentError as err:
             return False, f"The Hex connection {self.hex_conn_id!r} is not usable: {err}"
         except HexError as err:
