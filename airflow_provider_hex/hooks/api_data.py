@@ -10,7 +10,7 @@ never holds one).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.access import limited_operation
@@ -116,33 +116,53 @@ def _details(connection_type: str, details: Any) -> dict[str, Any]:
     return {connection_type: dict(details)}
 
 
-def _options(
-    *,
-    description: str | None,
-    connect_via_ssh: bool | None,
-    include_magic: bool | None,
-    allow_writeback_cells: bool | None,
-    schema_refresh_access: str | None,
-    schema_filters: Mapping[str, Any] | None,
-    sharing: Mapping[str, Any] | None,
-) -> dict[str, Any]:
+class ConnectionSettings(TypedDict, total=False):
+    """Settings of a data connection besides its name, type and warehouse details.
+
+    :ivar description: the connection's description.
+    :ivar connect_via_ssh: connect through an SSH tunnel.
+    :ivar include_magic: offer Hex Magic (AI) on it.
+    :ivar allow_writeback_cells: allow writeback cells.
+    :ivar schema_refresh_access: who may refresh its schema: ``ADMINS`` or
+        ``USERS_WITH_QUERY_ACCESS``.
+    :ivar schema_filters: Hex's ``schemaFilters`` object.
+    :ivar sharing: Hex's ``sharing`` object (for an edit, with ``groups.upsert``).
+    """
+
+    description: str
+    connect_via_ssh: bool
+    include_magic: bool
+    allow_writeback_cells: bool
+    schema_refresh_access: str
+    schema_filters: Mapping[str, Any]
+    sharing: Mapping[str, Any]
+
+
+_FLAGS = {
+    "connect_via_ssh": "connectViaSsh",
+    "include_magic": "includeMagic",
+    "allow_writeback_cells": "allowWritebackCells",
+}
+
+
+def _settings(settings: ConnectionSettings) -> dict[str, Any]:
+    """Check ``settings`` and return them under Hex's names."""
+    unknown = sorted(set(settings) - set(ConnectionSettings.__annotations__))
+    if unknown:
+        raise HexInvalidArgumentError(unknown[0], "<hidden>", "is not a data-connection setting")
     body: dict[str, Any] = {}
-    if description is not None:
+    if (description := settings.get("description")) is not None:
         body["description"] = require_text("description", description, allow_empty=True)
-    for key, argument, value in (
-        ("connectViaSsh", "connect_via_ssh", connect_via_ssh),
-        ("includeMagic", "include_magic", include_magic),
-        ("allowWritebackCells", "allow_writeback_cells", allow_writeback_cells),
-    ):
-        if value is not None:
-            body[key] = require_bool(argument, value)
-    if schema_refresh_access is not None:
+    for argument, key in _FLAGS.items():
+        if (flag := settings.get(argument)) is not None:
+            body[key] = require_bool(argument, flag)
+    if (access := settings.get("schema_refresh_access")) is not None:
         body["schemaRefreshAccess"] = require_choice(
-            "schema_refresh_access", schema_refresh_access, REFRESH_ACCESS
+            "schema_refresh_access", access, REFRESH_ACCESS
         )
-    if schema_filters is not None:
-        body["schemaFilters"] = require_json_object("schema_filters", schema_filters)
-    if sharing is not None:
+    if (filters := settings.get("schema_filters")) is not None:
+        body["schemaFilters"] = require_json_object("schema_filters", filters)
+    if (sharing := settings.get("sharing")) is not None:
         body["sharing"] = require_json_object("sharing", sharing)
     return body
 
@@ -182,14 +202,7 @@ class DataAPI:
         name: str,
         connection_type: str,
         connection_details: Mapping[str, Any],
-        *,
-        description: str | None = None,
-        connect_via_ssh: bool | None = None,
-        include_magic: bool | None = None,
-        allow_writeback_cells: bool | None = None,
-        schema_refresh_access: str | None = None,
-        schema_filters: Mapping[str, Any] | None = None,
-        sharing: Mapping[str, Any] | None = None,
+        **settings: Unpack[ConnectionSettings],
     ) -> DataConnectionDetails:
         """Create a data connection (CreateDataConnection).
 
@@ -197,7 +210,8 @@ class DataAPI:
         :param connection_details: the warehouse's settings as Hex names them
             (``{"hostname": ..., "port": 5432, "username": ..., "password": ...}``).
             Secrets in it never reach a log, an error or the returned dict.
-        :param schema_filters: Hex's ``schemaFilters`` object; ``sharing`` its ``sharing``.
+        :param settings: the connection's other settings (:class:`ConnectionSettings`:
+            ``description``, ``include_magic``, ``schema_filters``, ``sharing``...).
 
         Not repeated after an ambiguous failure: a second connection could be made. List
         the data connections before creating it again.
@@ -208,17 +222,7 @@ class DataAPI:
             "type": kind,
             "connectionDetails": _details(kind, connection_details),
         }
-        body.update(
-            _options(
-                description=description,
-                connect_via_ssh=connect_via_ssh,
-                include_magic=include_magic,
-                allow_writeback_cells=allow_writeback_cells,
-                schema_refresh_access=schema_refresh_access,
-                schema_filters=schema_filters,
-                sharing=sharing,
-            )
-        )
+        body.update(_settings(settings))
         request = HexRequest(
             "POST",
             "/data-connections",
@@ -237,18 +241,13 @@ class DataAPI:
         name: str | None = None,
         connection_type: str | None = None,
         connection_details: Mapping[str, Any] | None = None,
-        description: str | None = None,
-        connect_via_ssh: bool | None = None,
-        include_magic: bool | None = None,
-        allow_writeback_cells: bool | None = None,
-        schema_refresh_access: str | None = None,
-        schema_filters: Mapping[str, Any] | None = None,
-        sharing: Mapping[str, Any] | None = None,
+        **settings: Unpack[ConnectionSettings],
     ) -> DataConnectionDetails:
         """Change a data connection (EditDataConnection); arguments left None are unchanged.
 
         ``connection_details`` (for example a rotated password) needs ``connection_type``,
-        since Hex keys the settings by warehouse type. ``sharing`` is Hex's edit shape
+        since Hex keys the settings by warehouse type. ``settings`` are those of
+        :class:`ConnectionSettings`; ``sharing`` takes Hex's edit shape
         (``{"groups": {"upsert": [...]}, "workspace": {...}}``).
         """
         require_uuid("data_connection_id", data_connection_id)
@@ -262,17 +261,7 @@ class DataAPI:
                 )
             kind = require_choice("connection_type", connection_type, CONNECTION_TYPES)
             body["connectionDetails"] = _details(str(kind), connection_details)
-        body.update(
-            _options(
-                description=description,
-                connect_via_ssh=connect_via_ssh,
-                include_magic=include_magic,
-                allow_writeback_cells=allow_writeback_cells,
-                schema_refresh_access=schema_refresh_access,
-                schema_filters=schema_filters,
-                sharing=sharing,
-            )
-        )
+        body.update(_settings(settings))
         if not body:
             raise HexInvalidArgumentError("name", None, "nothing to edit")
         request = HexRequest(
@@ -302,4 +291,11 @@ class DataAPI:
         return cast(SchemaUpdateResult, self._call(request))
 
 
-__all__ = ["CONNECTION_TYPES", "DataAPI", "is_secret_key", "mask_secrets", "secret_values"]
+__all__ = [
+    "CONNECTION_TYPES",
+    "ConnectionSettings",
+    "DataAPI",
+    "is_secret_key",
+    "mask_secrets",
+    "secret_values",
+]

@@ -7,22 +7,13 @@ retired. Hex applies the whole batch or nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from airflow_provider_hex.operators._common import HexBaseOperator, check_static
+from airflow_provider_hex.operators._status_batch import StatusBatchOperator
 from airflow_provider_hex.types import SchemaObjectType
-from airflow_provider_hex.validation import require_status_updates, require_uuid
-
-if TYPE_CHECKING:
-    from airflow.sdk import Context
 
 
-def require_schema_updates(argument: str, value: Any) -> list[dict[str, Any]]:
-    """Check a batch of schema status changes (see the operator)."""
-    return require_status_updates(argument, value, SchemaObjectType)
-
-
-class HexUpdateDataConnectionSchemaOperator(HexBaseOperator):
+class HexUpdateDataConnectionSchemaOperator(StatusBatchOperator):
     """Add or remove statuses on databases, schemas and tables of a data connection.
 
     ::
@@ -52,26 +43,19 @@ class HexUpdateDataConnectionSchemaOperator(HexBaseOperator):
     """
 
     template_fields: Sequence[str] = ("data_connection_id", "updates")
+    target_argument = "data_connection_id"
+    object_types = SchemaObjectType
 
     def __init__(
         self, *, data_connection_id: str, updates: Sequence[Mapping[str, Any]], **kwargs: Any
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(updates=updates, **kwargs)
         self.data_connection_id = data_connection_id
-        self.updates = updates
-        check_static(require_uuid, "data_connection_id", data_connection_id)
-        check_static(require_schema_updates, "updates", updates)
+        self.check_literals()
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        """Check the batch, send it, and report what Hex changed."""
-        require_uuid("data_connection_id", self.data_connection_id)
-        batch = require_schema_updates("updates", self.updates)
-        result = self.hook.update_data_connection_schema(self.data_connection_id, batch)
-        updated = result.get("updated") or {}
-        for kind in ("databases", "schemas", "tables"):
-            for entry in updated.get(kind) or []:
-                self.log.info("%s %s: status now %r", kind[:-1], entry["name"], entry["status"])
-        return {"data_connection_id": self.data_connection_id, "updated": dict(updated)}
+    def send(self, target_id: str, batch: list[dict[str, Any]]) -> Mapping[str, Any]:
+        """Send the batch with UpdateDataConnectionSchema."""
+        return self.hook.update_data_connection_schema(target_id, batch)
 
 
-__all__ = ["HexUpdateDataConnectionSchemaOperator", "require_schema_updates"]
+__all__ = ["HexUpdateDataConnectionSchemaOperator"]

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError, HexRateLimitError
 from airflow_provider_hex.operators._common import HexBaseOperator, check_static
+from airflow_provider_hex.operators._status_batch import StatusBatchOperator
 from airflow_provider_hex.types import SemanticObjectType
-from airflow_provider_hex.validation import require_bool, require_status_updates, require_uuid
+from airflow_provider_hex.validation import require_bool, require_uuid
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -82,11 +83,6 @@ def zip_folder(
             "or narrow it with patterns",
         )
     return data, names
-
-
-def require_semantic_updates(argument: str, value: Any) -> list[dict[str, Any]]:
-    """Check a batch of semantic-project status changes (``DATASET``/``VIEW``)."""
-    return require_status_updates(argument, value, SemanticObjectType)
 
 
 class HexIngestSemanticProjectOperator(HexBaseOperator):
@@ -182,7 +178,7 @@ class HexIngestSemanticProjectOperator(HexBaseOperator):
                 time.sleep(wait)
 
 
-class HexUpdateSemanticProjectOperator(HexBaseOperator):
+class HexUpdateSemanticProjectOperator(StatusBatchOperator):
     """Add or remove statuses on a semantic project's datasets and views.
 
     ``updates`` is a batch of ``{"type": "DATASET"|"VIEW", "name", "status"}`` (``status``
@@ -195,26 +191,19 @@ class HexUpdateSemanticProjectOperator(HexBaseOperator):
     """
 
     template_fields: Sequence[str] = ("semantic_project_id", "updates")
+    target_argument = "semantic_project_id"
+    object_types = SemanticObjectType
 
     def __init__(
         self, *, semantic_project_id: str, updates: Sequence[Mapping[str, Any]], **kwargs: Any
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(updates=updates, **kwargs)
         self.semantic_project_id = semantic_project_id
-        self.updates = updates
-        check_static(require_uuid, "semantic_project_id", semantic_project_id)
-        check_static(require_semantic_updates, "updates", updates)
+        self.check_literals()
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        """Check the batch, send it, and report what Hex changed."""
-        require_uuid("semantic_project_id", self.semantic_project_id)
-        batch = require_semantic_updates("updates", self.updates)
-        result = self.hook.update_semantic_project(self.semantic_project_id, batch)
-        updated = dict(result.get("updated") or {})
-        self.log.info(
-            "Updated statuses in semantic project %s: %s", self.semantic_project_id, updated
-        )
-        return {"semantic_project_id": self.semantic_project_id, "updated": updated}
+    def send(self, target_id: str, batch: list[dict[str, Any]]) -> Mapping[str, Any]:
+        """Send the batch with UpdateSemanticProject."""
+        return self.hook.update_semantic_project(target_id, batch)
 
 
 __all__ = [

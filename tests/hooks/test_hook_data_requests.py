@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hook_support import API, PROJECT
+from hook_support import API, PROJECT, Case, check_case
+from zip_support import zip_of
 
 from airflow_provider_hex.exceptions import (
     HexConnectionError,
@@ -49,20 +46,6 @@ SCHEMA_ANSWER = {
 }
 SEMANTIC_ANSWER = {"updated": {"datasets": [{"name": "orders", "status": "Endorsed"}], "views": []}}
 PG = {"hostname": "db", "port": 5432, "database": "a", "username": "u", "password": "pw-123456"}
-
-
-@dataclass
-class Case:
-    """One hook call and the JSON request it must send."""
-
-    call: Callable[[HexHook], Any]
-    method: str
-    path: str
-    query: dict[str, list[str]] = field(default_factory=dict)
-    body: Any = None
-    status: int = 200
-    answer: Any = None
-    result: Any = None
 
 
 CASES: dict[str, Case] = {
@@ -167,32 +150,7 @@ CASES: dict[str, Case] = {
 def test_hook_method_sends_documented_request_and_parses_answer(
     hook: HexHook, requests_mock: Any, case: Case
 ) -> None:
-    requests_mock.register_uri(
-        case.method, API + case.path, status_code=case.status, json=case.answer
-    )
-
-    result = case.call(hook)
-
-    assert requests_mock.call_count == 1
-    sent = requests_mock.last_request
-    assert sent.method == case.method
-    assert urlsplit(sent.url).path == "/api/v1" + case.path
-    assert parse_qs(urlsplit(sent.url).query) == case.query
-    if case.body is None:
-        assert sent.body is None
-    else:
-        assert sent.headers["Content-Type"] == "application/json"
-        assert sent.json() == case.body
-    assert result == case.result
-
-
-def zip_of(files: dict[str, str]) -> bytes:
-    """A zip archive holding ``files`` (name -> text)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zipped:
-        for name, text in files.items():
-            zipped.writestr(name, text)
-    return out.getvalue()
+    check_case(hook, requests_mock, case)
 
 
 def form_parts(body: bytes, content_type: str) -> dict[str, tuple[str | None, bytes]]:
@@ -336,6 +294,7 @@ def test_limited_operation_refused_says_the_workspace_may_not_have_it(
             lambda h: h.create_data_connection("W", "postgres", PG, include_magic="yes"),
             "include_magic",
         ),
+        (lambda h: h.create_data_connection("W", "postgres", PG, colour="red"), "colour"),
         (lambda h: h.edit_data_connection(CONN), "name"),
         (lambda h: h.edit_data_connection(CONN, connection_details=PG), "connection_type"),
         (

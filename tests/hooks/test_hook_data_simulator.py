@@ -3,13 +3,12 @@ real HTTP against the simulator, with its state checked afterwards."""
 
 from __future__ import annotations
 
-import io
 import logging
-import zipfile
 from collections.abc import Iterator
 
 import pytest
 from hook_support import conn_json
+from zip_support import zip_of
 
 from airflow_provider_hex.exceptions import (
     HexInvalidInputError,
@@ -45,14 +44,6 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[HexSimulator]:
 def hook(sim: HexSimulator) -> Iterator[HexHook]:
     with HexHook() as hex_hook:
         yield hex_hook
-
-
-def zip_of(files: dict[str, str]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zipped:
-        for name, text in files.items():
-            zipped.writestr(name, text)
-    return out.getvalue()
 
 
 def test_create_project_makes_an_unpublished_project(hook: HexHook, sim: HexSimulator) -> None:

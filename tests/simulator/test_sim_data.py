@@ -3,11 +3,9 @@ raw HTTP: shapes, state, error cases and the public API tests declare state with
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
 import requests
+from zip_support import zip_of
 
 from airflow_provider_hex.testing import HexSimulator, RateLimits
 from airflow_provider_hex.testing.demo import (
@@ -19,15 +17,7 @@ from airflow_provider_hex.testing.demo import (
 PG = {"hostname": "db", "port": 5432, "database": "a", "username": "u", "password": "pw-1"}
 
 
-def zipped(files: dict[str, str]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return out.getvalue()
-
-
-MODELS = zipped({"m.yml": "datasets:\n  - name: orders\nviews:\n  - name: revenue\n"})
+MODELS = zip_of({"m.yml": "datasets:\n  - name: orders\nviews:\n  - name: revenue\n"})
 
 
 def test_queried_tables_answer_the_documented_shape(
