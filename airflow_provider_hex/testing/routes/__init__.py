@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from airflow_provider_hex.testing.router import Route, Router
 
-from . import cells, collections, directory, groups, guides, projects, runs, sharing
+from . import (
+    cells,
+    collections,
+    directory,
+    groups,
+    guides,
+    outputs,
+    projects,
+    runs,
+    sharing,
+    threads,
+)
 
 
 def build_router() -> Router:
     """Return a router over every simulated Hex operation."""
     routes: list[Route] = []
-    for module in (runs, projects, sharing, cells, guides, groups, collections, directory):
+    modules = (runs, projects, sharing, cells, guides, groups, collections, directory)
+    for module in (*modules, outputs, threads):
         routes.extend(module.ROUTES)
     return Router(routes)
