@@ -49,6 +49,9 @@ USER_AGENT = f"airflow-provider-hex/{__version__}"
 STATUS_GROUP = "hex-api"
 CONTENT_GROUP = "hex-api-30rpm"
 RUN_START_GROUP = "hex-run-kernel"
+CHART_IMAGE_GROUP = "hex-chart-image"
+#: Fixed per-minute limits of groups Hex documents (the others come from the settings).
+FIXED_GROUP_LIMITS = {CONTENT_GROUP: 30.0, CHART_IMAGE_GROUP: 20.0}
 
 R = TypeVar("R")
 
@@ -124,8 +127,8 @@ class Transport:
                 requests_per_minute=settings.requests_per_minute,
                 group_limits={
                     STATUS_GROUP: settings.status_reads_per_minute,
-                    CONTENT_GROUP: 30.0,
                     RUN_START_GROUP: settings.run_starts_per_minute,
+                    **FIXED_GROUP_LIMITS,
                 },
             )
 
