@@ -62,6 +62,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_hex.operators.projects",
                     "airflow_provider_hex.operators.guides",
                     "airflow_provider_hex.operators.admin",
+                    "airflow_provider_hex.operators.agent",
                 ],
             }
         ],
@@ -69,7 +70,13 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": "Hex", "python-modules": ["airflow_provider_hex.sensors.hex"]}
         ],
         "triggers": [
-            {"integration-name": "Hex", "python-modules": ["airflow_provider_hex.triggers.hex"]}
+            {
+                "integration-name": "Hex",
+                "python-modules": [
+                    "airflow_provider_hex.triggers.hex",
+                    "airflow_provider_hex.triggers.agent_thread",
+                ],
+            }
         ],
         "connection-types": [
             {
