@@ -70,6 +70,7 @@ def example_hex_charts_and_agent() -> None:
     )
     # [END howto_operator_hex_save_charts]
 
+    # [START howto_operator_hex_list_charts]
     @task
     def list_chart_files(summary: dict[str, Any]) -> list[dict[str, Any]]:
         """List the saved charts (a notifier would attach them): name, size, PNG or not."""
@@ -89,6 +90,8 @@ def example_hex_charts_and_agent() -> None:
             log.info("Chart %s: %d bytes", path, len(data))
         return files
 
+    # [END howto_operator_hex_list_charts]
+
     # [START howto_operator_hex_agent_thread]
     ask_agent = HexAgentThreadOperator(
         task_id="ask_agent",
@@ -102,6 +105,7 @@ def example_hex_charts_and_agent() -> None:
     )
     # [END howto_operator_hex_agent_thread]
 
+    # [START howto_operator_hex_agent_answer]
     @task
     def share_answer(result: dict[str, Any]) -> str:
         """Hand the agent's answer on (here: log it) with the thread's link."""
@@ -109,9 +113,10 @@ def example_hex_charts_and_agent() -> None:
         log.info("%s", message)
         return message
 
-    charts = list_chart_files(run_sales_report.output)
-    charts >> ask_agent
     share_answer(ask_agent.output)
+    # [END howto_operator_hex_agent_answer]
+
+    list_chart_files(run_sales_report.output) >> ask_agent
 
 
 example_hex_charts_and_agent()
