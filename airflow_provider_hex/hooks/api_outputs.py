@@ -181,13 +181,8 @@ class OutputsAPI:
         require_uuid("project_id", project_id)
         require_uuid("run_id", run_id)
         require_uuid("static_id", static_id)
-        request = HexRequest(
-            "GET",
-            f"/projects/{project_id}/runs/{run_id}/cells/{static_id}/image",
-            params=image_query(width, height, include_title),
-            rate_group=CHART_IMAGE_GROUP,
-        )
-        return decode_image(request, self._call(request))
+        path = f"/projects/{project_id}/runs/{run_id}/cells/{static_id}/image"
+        return self._chart_image(path, image_query(width, height, include_title))
 
     def get_chart_image_from_logic(
         self,
@@ -208,12 +203,12 @@ class OutputsAPI:
         :param include_title: draw the chart's title in the image.
         """
         require_uuid("cell_id", cell_id)
-        request = HexRequest(
-            "GET",
-            f"/cells/{cell_id}/image",
-            params=image_query(width, height, include_title),
-            rate_group=CHART_IMAGE_GROUP,
+        return self._chart_image(
+            f"/cells/{cell_id}/image", image_query(width, height, include_title)
         )
+
+    def _chart_image(self, path: str, query: dict[str, Any]) -> ChartImage:
+        request = HexRequest("GET", path, params=query, rate_group=CHART_IMAGE_GROUP)
         return decode_image(request, self._call(request))
 
     def get_cell_output(self, cell_id: str) -> CellOutput:

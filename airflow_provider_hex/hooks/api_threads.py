@@ -165,18 +165,7 @@ class ThreadsAPI:
         ):
             if value is not None:
                 body[key] = require_bool(argument, value)
-        request = HexRequest(
-            "POST",
-            "/threads",
-            body=body,
-            idempotent=False,
-            rate_group=RUN_START_GROUP,
-            if_lost=THREAD_MAY_HAVE_STARTED,
-        )
-        answer = call_limited(self._call, request, THREADS_NOTE)
-        if not isinstance(answer.get("threadId"), str):
-            raise shape_error(request, "a started thread", answer)
-        return cast(ThreadStarted, answer)
+        return self._send_prompt("/threads", body)
 
     def continue_thread(
         self,
@@ -204,9 +193,13 @@ class ThreadsAPI:
             semantic_view_ids=semantic_view_ids,
             project_ids=project_ids,
         )
+        return self._send_prompt(f"/threads/{thread_id}/followup", body)
+
+    def _send_prompt(self, path: str, body: dict[str, Any]) -> ThreadStarted:
+        """POST a prompt once (never again after an ambiguous failure); check the answer."""
         request = HexRequest(
             "POST",
-            f"/threads/{thread_id}/followup",
+            path,
             body=body,
             idempotent=False,
             rate_group=RUN_START_GROUP,
@@ -214,7 +207,7 @@ class ThreadsAPI:
         )
         answer = call_limited(self._call, request, THREADS_NOTE)
         if not isinstance(answer.get("threadId"), str):
-            raise shape_error(request, "a continued thread", answer)
+            raise shape_error(request, "a thread id", answer)
         return cast(ThreadStarted, answer)
 
     def get_thread(self, thread_id: str) -> Thread:

@@ -17,13 +17,13 @@ from airflow_provider_hex.output_types import ThreadStatus
 from airflow_provider_hex.triggers.agent_thread import HexThreadTrigger, ThreadWatch
 from airflow_provider_hex.validation import require_text, require_uuid, require_uuids
 
+#: Extra seconds Airflow lets a deferral run past the task's own deadline (as for runs).
+DEFER_TIMEOUT_MARGIN = 120.0
+
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_hex.output_types import Thread
-
-#: Extra seconds Airflow lets a deferral run past the task's own deadline.
-DEFER_TIMEOUT_MARGIN = 120.0
 
 
 def _require_prompts(argument: str, value: Any) -> list[str]:

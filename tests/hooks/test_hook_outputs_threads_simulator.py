@@ -4,10 +4,8 @@ the simulator (whose clock moves only when a test advances it)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
-from hook_support import conn_json
 
 from airflow_provider_hex.exceptions import (
     HexInvalidInputError,
@@ -33,26 +31,13 @@ from airflow_provider_hex.testing.png import png_size
 
 
 @pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[HexSimulator]:
-    with HexSimulator(time_scale=0) as simulator:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_HEX_DEFAULT",
-            conn_json(
-                simulator.url,
-                simulator.token,
-                rate_budget=False,
-                retry_backoff=0.01,
-                max_retries=1,
-                max_retry_wait=1,
-            ),
-        )
-        yield simulator
+def sim(frozen_sim: HexSimulator) -> HexSimulator:
+    return frozen_sim
 
 
 @pytest.fixture
-def hook(sim: HexSimulator) -> Iterator[HexHook]:
-    with HexHook() as hex_hook:
-        yield hex_hook
+def hook(sim_hook: HexHook) -> HexHook:
+    return sim_hook
 
 
 def _completed_run(sim: HexSimulator, hook: HexHook, project_id: str = DEMO_PROJECT_ID) -> str:

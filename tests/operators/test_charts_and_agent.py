@@ -31,17 +31,13 @@ from airflow_provider_hex.testing.demo import (
 )
 from airflow_provider_hex.testing.png import png_size
 from airflow_provider_hex.triggers.agent_thread import HexThreadTrigger
-from airflow_provider_hex.triggers.polling import reset_status_readers
 
 RUN_STARTS = rf"/projects/{DEMO_PROJECT_ID}/runs$"
 
 
 @pytest.fixture(autouse=True)
-def _setup(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     quiet_safeguard(monkeypatch)
-    reset_status_readers()
-    yield
-    reset_status_readers()
 
 
 @pytest.fixture
