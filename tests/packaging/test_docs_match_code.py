@@ -23,8 +23,10 @@ CLASS_MODULES = [
     "airflow_provider_hex.operators.projects",
     "airflow_provider_hex.operators.guides",
     "airflow_provider_hex.operators.admin",
+    "airflow_provider_hex.operators.agent",
     "airflow_provider_hex.sensors.hex",
     "airflow_provider_hex.triggers.hex",
+    "airflow_provider_hex.triggers.agent_thread",
 ]
 # Hook methods that are not Hex operations (connection plumbing, the connection form).
 NOT_OPERATIONS = {"get_connection_form_widgets", "get_ui_field_behaviour"}
