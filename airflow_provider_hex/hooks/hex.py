@@ -24,10 +24,12 @@ from airflow_provider_hex.exceptions import HexAuthError, HexError, HexInvalidAr
 from airflow_provider_hex.hooks.api_cells import CellsAPI
 from airflow_provider_hex.hooks.api_data import DataAPI
 from airflow_provider_hex.hooks.api_guides import GuidesAPI
+from airflow_provider_hex.hooks.api_outputs import OutputsAPI
 from airflow_provider_hex.hooks.api_project_admin import ProjectAdminAPI
 from airflow_provider_hex.hooks.api_projects import ProjectsAPI
 from airflow_provider_hex.hooks.api_runs import RunsAPI
 from airflow_provider_hex.hooks.api_semantic import SemanticAPI
+from airflow_provider_hex.hooks.api_threads import ThreadsAPI
 from airflow_provider_hex.hooks.api_workspace import WorkspaceAPI
 from airflow_provider_hex.hooks.base import HexHookBase
 
@@ -41,6 +43,8 @@ class HexHook(
     DataAPI,
     SemanticAPI,
     GuidesAPI,
+    OutputsAPI,
+    ThreadsAPI,
     HexHookBase,
 ):
     """Talk to the Hex API through an Airflow connection of type ``hex``.
