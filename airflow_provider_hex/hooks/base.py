@@ -13,7 +13,7 @@ import weakref
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Self
 
-from airflow_provider_hex._compat import BaseHook, aget_connection
+from airflow_provider_hex._compat import BaseHook, aget_connection, aget_extra
 from airflow_provider_hex.hooks.settings import HexSettings
 from airflow_provider_hex.hooks.transport import HexRequest, Transport
 
@@ -74,8 +74,9 @@ class HexHookBase(BaseHook):
     # -- connection ------------------------------------------------------------------------
 
     @staticmethod
-    def _settings_from(conn: Any) -> HexSettings:
-        extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
+    def _settings_from(conn: Any, extra: dict[str, Any] | None = None) -> HexSettings:
+        if extra is None:
+            extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
         return HexSettings.from_connection(
             host=conn.host,
             port=conn.port,
@@ -94,7 +95,8 @@ class HexHookBase(BaseHook):
     async def asettings(self) -> HexSettings:
         """Read the settings like :attr:`settings`, without blocking the event loop."""
         if self._settings is None:
-            self._settings = self._settings_from(await aget_connection(self.hex_conn_id))
+            conn = await aget_connection(self.hex_conn_id)
+            self._settings = self._settings_from(conn, await aget_extra(conn))
         return self._settings
 
     @property
