@@ -70,6 +70,7 @@ run_pytest() {
   local n="$1" venv version _; shift
   read -r venv version _ <<< "${MATRIX[$n]}"
   local log="$RESULTS/pytest-$n.log" rc=0 start=$SECONDS
+  echo "-- Airflow $version: tests started ($*)"
   "$venv/bin/python" -m pytest -p no:cacheprovider "$@" > "$log" 2>&1 || rc=$?
   local counts  # pytest's last line, e.g. "746 passed, 6 skipped in 134.03s (0:02:14)"
   counts="$(grep -E '(passed|failed|error|errors|no tests ran).* in [0-9.]+s' "$log" \
@@ -81,8 +82,9 @@ run_pytest() {
   elif [ "$rc" -ne 0 ]; then
     outcome=failed
   fi
-  printf '%s\t%s\t%s\n' "Airflow $version" "$outcome" "$counts ($((SECONDS - start))s wall)" \
-    > "$RESULTS/outcome-$n.tsv"
+  counts="$counts ($((SECONDS - start))s wall)"
+  printf '%s\t%s\t%s\n' "Airflow $version" "$outcome" "$counts" > "$RESULTS/outcome-$n.tsv"
+  echo "-- Airflow $version: $outcome, $counts"
 }
 
 run_lane() {  # run_lane <matrix line>...: run those versions' suites one after the other
@@ -102,7 +104,7 @@ summary() {
   echo
   echo "== Summary"
   awk -F '\t' '{ printf "%-24s %-7s %s\n", $1, $2, $3 }' "$RESULTS/summary.tsv"
-  if grep -qP '\tfailed\t' "$RESULTS/summary.tsv"; then status=1; fi
+  if grep -q $'\tfailed\t' "$RESULTS/summary.tsv"; then status=1; fi
 }
 
 # ------------------------------------------------------------------------------------ run
