@@ -1,51 +1,155 @@
 #!/usr/bin/env bash
 # The test command: on a fresh machine, installs everything and runs every check.
-#   lint (ruff), types (mypy --strict), docs (mkdocs --strict), and the test suite on the
-#   newest Airflow 3 release and on the oldest one this provider claims.
+#   lint (ruff), types (mypy --strict), docs (mkdocs --strict), and the test suite on each
+#   Airflow version of the matrix below, each installed from constraints/airflow-<version>.txt.
+#   It ends with one summary table (each version's outcome and counts) and exits non-zero if
+#   any check or any version failed (pytest running no tests counts as a failure).
 # Set HEX_TEST_QUICK=1 to run only the newest Airflow and skip the e2e and browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib_env.sh
 
-NEWEST=3.3.2
-OLDEST=3.0.6
+# ---------------------------------------------------------------------------------- matrix
+# One line per Airflow version: its virtualenv, the version, and the tests it runs
+# ("all": everything; "no-browser": all but the browser tests, the e2e tests included).
+# The first line is the newest Airflow: lint, types and HEX_TEST_QUICK use it.
+MATRIX=(
+  ".venv   3.3.2 all"
+  ".venv32 3.2.2 no-browser"
+  ".venv31 3.1.8 no-browser"
+  ".venv30 3.0.6 all"
+)
+# The versions run in two lanes side by side (two cores; each lane starts at most one real
+# Airflow at a time). A lane is a list of matrix line numbers, run in order.
+LANES=("0 2" "1 3")
+
+RESULTS="$(mktemp -d)"
+trap 'rm -rf "$RESULTS"' EXIT
 status=0
 
-ensure_venv .venv "$NEWEST"
-
-echo "== Lint and types"
-.venv/bin/ruff check --no-cache .
-.venv/bin/ruff format --no-cache --check .
-.venv/bin/mypy
-
-if [ -f docs/build.sh ]; then
-  echo "== Docs (mkdocs --strict)"
-  bash docs/build.sh
-fi
-
-run_pytest() {  # run_pytest <venv> <label> <pytest args...>: exit code 5 (no tests) is a failure
-  local venv="$1" label="$2"; shift 2
-  echo "== Tests on Airflow $label"
-  local rc=0
-  "$venv/bin/python" -m pytest "$@" || rc=$?
-  if [ "$rc" -eq 5 ]; then
-    echo "pytest ran no tests on Airflow $label: that is a failure" >&2
-    rc=1
+# ---------------------------------------------------------------------------------- set-up
+# Machine-level set-up the tests need. Add new steps here, one line each.
+setup_machine() {
+  if [ -f tests/browser/setup.sh ]; then
+    bash tests/browser/setup.sh
   fi
-  [ "$rc" -eq 0 ] || status=1
 }
 
-if [ "${HEX_TEST_QUICK:-0}" = "1" ]; then
-  run_pytest .venv "$NEWEST" -q -m "not e2e and not browser"
-  exit $status
+# Make (or reuse, by their stamps) the virtualenvs of the given matrix lines, side by side:
+# installing is mostly waiting on downloads and disk.
+setup_venvs() {
+  local pids=() n venv version _
+  for n in "$@"; do
+    read -r venv version _ <<< "${MATRIX[$n]}"
+    ( ensure_venv "$venv" "$version" ) > "$RESULTS/install-$n.log" 2>&1 &
+    pids+=("$!")
+  done
+  local failed=0 i=0
+  for n in "$@"; do
+    if ! wait "${pids[$i]}"; then failed=1; fi
+    cat "$RESULTS/install-$n.log"
+    i=$((i + 1))
+  done
+  return "$failed"
+}
+
+# ---------------------------------------------------------------------------------- checks
+record() {  # record <name> <outcome> <details>: one row of the summary table
+  printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$RESULTS/summary.tsv"
+  [ "$2" = "passed" ] || status=1
+}
+
+check() {  # check <name> <command...>: run a check that is not a test suite
+  echo "== $1"
+  if "${@:2}"; then record "$1" passed ""; else record "$1" failed ""; fi
+}
+
+# run_pytest <matrix line> <pytest args...>: run the suite on one Airflow, quietly into a
+# log, and write that version's outcome. Exit code 5 (no tests collected) is a failure.
+run_pytest() {
+  local n="$1" venv version _; shift
+  read -r venv version _ <<< "${MATRIX[$n]}"
+  local log="$RESULTS/pytest-$n.log" rc=0 start=$SECONDS
+  echo "-- Airflow $version: tests started ($*)"
+  "$venv/bin/python" -m pytest -p no:cacheprovider "$@" > "$log" 2>&1 || rc=$?
+  local counts  # pytest's last line, e.g. "746 passed, 6 skipped in 134.03s (0:02:14)"
+  counts="$(grep -E '(passed|failed|error|errors|no tests ran).* in [0-9.]+s' "$log" \
+    | tail -1 | sed -E 's/^=+ //; s/ =+$//' || true)"
+  [ -n "$counts" ] || counts="no summary (see the log above)"
+  local outcome=passed
+  if [ "$rc" -eq 5 ]; then
+    outcome=failed counts="pytest ran no tests"
+  elif [ "$rc" -ne 0 ]; then
+    outcome=failed
+  fi
+  counts="$counts ($((SECONDS - start))s wall)"
+  printf '%s\t%s\t%s\n' "Airflow $version" "$outcome" "$counts" > "$RESULTS/outcome-$n.tsv"
+  echo "-- Airflow $version: $outcome, $counts"
+}
+
+run_lane() {  # run_lane <matrix line>...: run those versions' suites one after the other
+  local n suite
+  for n in "$@"; do
+    read -r _ _ suite <<< "${MATRIX[$n]}"
+    case "$suite" in
+      all) run_pytest "$n" -q ;;
+      no-browser) run_pytest "$n" -q -m "not browser" ;;
+      *) echo "unknown test set '$suite' in MATRIX" >&2; return 1 ;;
+    esac
+  done
+}
+
+summary() {
+  cat "$RESULTS"/outcome-*.tsv >> "$RESULTS/summary.tsv" 2>/dev/null || true
+  echo
+  echo "== Summary"
+  awk -F '\t' '{ printf "%-24s %-7s %s\n", $1, $2, $3 }' "$RESULTS/summary.tsv"
+  if grep -q $'\tfailed\t' "$RESULTS/summary.tsv"; then status=1; fi
+}
+
+# ------------------------------------------------------------------------------------ run
+quick="${HEX_TEST_QUICK:-0}"
+if [ "$quick" = "1" ]; then
+  lines=(0)
+else
+  setup_machine
+  lines=("${!MATRIX[@]}")
+fi
+if ! setup_venvs "${lines[@]}"; then
+  record "Installing Airflow" failed "see the install output above"
+  summary
+  exit 1
 fi
 
-if [ -f tests/browser/setup.sh ]; then
-  bash tests/browser/setup.sh
+newest_venv="${MATRIX[0]%% *}"
+check "Lint (ruff)" "$newest_venv/bin/ruff" check --no-cache .
+check "Format (ruff)" "$newest_venv/bin/ruff" format --no-cache --check .
+check "Types (mypy)" "$newest_venv/bin/mypy"
+if [ -f docs/build.sh ]; then
+  check "Docs (mkdocs --strict)" bash docs/build.sh
 fi
-run_pytest .venv "$NEWEST" -q
 
-ensure_venv .venv30 "$OLDEST"
-run_pytest .venv30 "$OLDEST" -q
+if [ "$quick" = "1" ]; then
+  read -r _ newest _ <<< "${MATRIX[0]}"
+  echo "== Quick tests on Airflow $newest (no e2e, no browser)"
+  run_pytest 0 -q -m "not e2e and not browser"
+else
+  echo "== Tests on every Airflow of the matrix (${#LANES[@]} lanes side by side)"
+  lane_pids=()
+  for lane in "${LANES[@]}"; do
+    # shellcheck disable=SC2086 # a lane is a list of matrix line numbers
+    run_lane $lane &
+    lane_pids+=("$!")
+  done
+  for pid in "${lane_pids[@]}"; do wait "$pid" || true; done
+fi
+for n in "${lines[@]}"; do
+  read -r _ version _ <<< "${MATRIX[$n]}"
+  echo "== Test output, Airflow $version"
+  cat "$RESULTS/pytest-$n.log" 2>/dev/null || echo "(no output)"
+  [ -f "$RESULTS/outcome-$n.tsv" ] \
+    || printf '%s\tfailed\t%s\n' "Airflow $version" "did not run" > "$RESULTS/outcome-$n.tsv"
+done
 
+summary
 exit $status

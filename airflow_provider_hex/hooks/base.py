@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from airflow.exceptions import AirflowNotFoundException  # type: ignore[attr-defined]
 
-from airflow_provider_hex._compat import BaseHook, aget_connection
+from airflow_provider_hex._compat import BaseHook, aget_connection, aget_extra
 from airflow_provider_hex.exceptions import HexAuthError, HexPermissionError
 from airflow_provider_hex.hooks.hints import missing_connection_message, refused_token_hint
 from airflow_provider_hex.hooks.settings import HexSettings
@@ -80,8 +80,9 @@ class HexHookBase(BaseHook):
     # -- connection ------------------------------------------------------------------------
 
     @staticmethod
-    def _settings_from(conn: Any) -> HexSettings:
-        extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
+    def _settings_from(conn: Any, extra: dict[str, Any] | None = None) -> HexSettings:
+        if extra is None:
+            extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
         return HexSettings.from_connection(
             host=conn.host,
             port=conn.port,
@@ -108,7 +109,7 @@ class HexHookBase(BaseHook):
                 conn = await aget_connection(self.hex_conn_id)
             except AirflowNotFoundException as err:
                 raise self._missing_connection() from err
-            self._settings = self._settings_from(conn)
+            self._settings = self._settings_from(conn, await aget_extra(conn))
         return self._settings
 
     def _missing_connection(self) -> Exception:

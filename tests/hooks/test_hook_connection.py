@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,8 @@ from hook_support import API, GROUP
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.hooks.settings import HexSettings, normalize_host
+
+TOKEN_WITH_EXTRA = "hxtp_" + "e" * 96
 
 
 @pytest.mark.parametrize(
@@ -221,3 +224,38 @@ def test_connection_form_relabels_fields() -> None:
     behaviour = HexHook.get_ui_field_behaviour()
     assert behaviour["relabeling"]["password"] == "API token"
     assert "login" in behaviour["hidden_fields"]
+
+
+class LoopGuardComms:
+    """A stand-in for Airflow's supervisor channel that refuses blocking calls on the loop,
+    as a triggerer before Airflow 3.3.2 does (by failing or by dropping the message)."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, msg: object) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self.sent.append(type(msg).__name__)
+            return None
+        raise RuntimeError(f"blocking supervisor call {type(msg).__name__} on the event loop")
+
+    async def asend(self, msg: object) -> None:
+        self.sent.append(type(msg).__name__)
+
+
+def test_async_settings_never_ask_the_supervisor_from_the_event_loop(
+    set_connection: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow.sdk.execution_time import task_runner
+
+    comms = LoopGuardComms()
+    monkeypatch.setattr(task_runner, "SUPERVISOR_COMMS", comms, raising=False)
+    set_connection("https://app.hex.tech", TOKEN_WITH_EXTRA, request_timeout=30)
+
+    settings = asyncio.run(HexHook().asettings())
+
+    assert settings.token == TOKEN_WITH_EXTRA
+    assert settings.request_timeout == 30
+    assert "MaskSecret" in comms.sent  # the secrets were masked, off the loop or with asend
