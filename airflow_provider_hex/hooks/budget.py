@@ -19,6 +19,14 @@ Every request counts against the global limit and, if it has one, its group's li
 (``hex-api`` for status reads, ``hex-run-kernel`` for run starts, ...); the slot is charged
 to every bucket at the time the request will really be sent.
 
+Waiting callers (:meth:`RequestBudget.acquire`) book in two steps when their group's own
+limits hold them back more than the global limit does (a run start waiting for the next
+hour): first a slot of their group, then, when it comes, a slot under the global limit. So
+a backlog of one group never books the global limit far ahead and holds up every other
+request (status reads behind run starts waiting for the next hour). If the global limit
+cannot give that second slot within one global interval, the group slot is given up (it
+stays charged: the safe side) and the request books again from the first step.
+
 A 429 means the budget was too generous (other clients use the same token): the budget
 pauses every caller until ``Retry-After`` and halves its rates. 429s that arrive while that
 pause lasts belong to the same episode and do not halve again. Once the pause is over, each
@@ -221,6 +229,22 @@ class RequestBudget:
         """Async :meth:`reserve`."""
         raise NotImplementedError
 
+    def claim(self, group: str | None = None, *, booked: bool = False) -> tuple[float, bool]:
+        """One step of :meth:`acquire`: return (real seconds to wait, done).
+
+        First step (``booked`` False): like :meth:`reserve` (``done`` True), unless the
+        group's own limits hold the request back by more than one global interval; then
+        only the group's limits are charged, ``done`` is False, and after the wait the
+        caller takes the second step. Second step (``booked`` True): a global slot, if one
+        is free within a global interval (``done`` True); else nothing is booked, the wait
+        is 0 and ``done`` False: the caller starts again from the first step.
+        """
+        raise NotImplementedError
+
+    async def aclaim(self, group: str | None = None, *, booked: bool = False) -> tuple[float, bool]:
+        """Async :meth:`claim`."""
+        raise NotImplementedError
+
     def penalize(self, retry_after: float | None = None) -> None:
         """Record a 429: pause every caller ``retry_after`` real seconds, slow the rates."""
         raise NotImplementedError
@@ -263,14 +287,20 @@ class RequestBudget:
     ) -> None:
         """Reserve a slot and sleep until it comes, sitting out any 429 pause begun meanwhile.
 
-        ``notify`` is called once with the wait before sleeping, when there is one.
+        ``notify`` is called once with the first wait before sleeping, when there is one.
         """
-        wait = self.reserve(group)
-        if wait > 0 and notify is not None:
-            notify(wait)
-        while wait > 0:
-            sleep(wait)
-            wait = self.pause_left()
+        first, booked = True, False
+        while True:
+            wait, done = self.claim(group, booked=booked)
+            if wait > 0 and first and notify is not None:
+                notify(wait)
+            first = False
+            while wait > 0:
+                sleep(wait)
+                wait = self.pause_left()
+            if done:
+                return
+            booked = not booked
 
     async def aacquire(
         self,
@@ -280,12 +310,18 @@ class RequestBudget:
         notify: Callable[[float], None] | None = None,
     ) -> None:
         """Async :meth:`acquire`."""
-        wait = await self.areserve(group)
-        if wait > 0 and notify is not None:
-            notify(wait)
-        while wait > 0:
-            await sleep(wait)
-            wait = self.pause_left()
+        first, booked = True, False
+        while True:
+            wait, done = await self.aclaim(group, booked=booked)
+            if wait > 0 and first and notify is not None:
+                notify(wait)
+            first = False
+            while wait > 0:
+                await sleep(wait)
+                wait = self.pause_left()
+            if done:
+                return
+            booked = not booked
 
 
 class RateBudget(RequestBudget):
@@ -385,17 +421,48 @@ class RateBudget(RequestBudget):
             self._recover(now)
             return (self._earliest(group, now) - now) / self.time_scale
 
+    def _charge(self, keys: tuple[str | None, ...], at: float) -> None:
+        for key in keys:
+            if key in self._minute:
+                self._minute[key].charge(at, self._factor)
+            if key in self._hour:
+                self._hour[key].charge(at)
+
+    def claim(self, group: str | None = None, *, booked: bool = False) -> tuple[float, bool]:
+        """One step of :meth:`acquire` (see :meth:`RequestBudget.claim`)."""
+        with self._lock:
+            now = self._now()
+            self._recover(now)
+            interval = 1.0 / (self._minute[None].rate * self._factor)
+            if booked:
+                at = max(now, self._minute[None].earliest(now, self._factor))
+                done = at <= now + interval
+                keys: tuple[str | None, ...] = (None,)
+                at = max(at, self._paused_until) if done else now
+            else:
+                at = self._earliest(group, now)
+                done = group is None or at <= self._earliest(None, now) + interval
+                keys = _keys(group) if done else (group,)
+            if done or not booked:
+                self._charge(keys, at)
+            wait = (at - now) / self.time_scale
+            self.throttled_seconds += wait
+            if done:
+                self.reservations += 1
+        self.report()
+        return wait, done
+
+    async def aclaim(self, group: str | None = None, *, booked: bool = False) -> tuple[float, bool]:
+        """:meth:`claim` (it never blocks: the budget is in memory)."""
+        return self.claim(group, booked=booked)
+
     def reserve(self, group: str | None = None) -> float:
         """Reserve a slot for one request; return the real seconds to wait before sending it."""
         with self._lock:
             now = self._now()
             self._recover(now)
             at = self._earliest(group, now)
-            for key in _keys(group):
-                if key in self._minute:
-                    self._minute[key].charge(at, self._factor)
-                if key in self._hour:
-                    self._hour[key].charge(at)
+            self._charge(_keys(group), at)
             wait = (at - now) / self.time_scale
             self.throttled_seconds += wait
             self.reservations += 1

@@ -68,12 +68,17 @@ RETRY_STORE_AFTER = 30.0
 HOUR = 3600.0
 
 # KEYS[1]: the budget's hash; KEYS[2..]: one list of send times per hourly window.
-# ARGV: op ("reserve", "penalize" or "state"), time scale, pause (budget seconds, for
-# "penalize"), recovery per minute, least factor, idle expiry (ms), number of minute
-# buckets, then name, rate (per budget second) and capacity of each, then the count limit
-# of each hourly window (in KEYS order).
-# Answers: wait (budget seconds), factor, pause left (budget seconds), as strings.
+# ARGV: op ("reserve", "claim", "booked", "penalize" or "state"), time scale, pause (budget seconds,
+# for "penalize"), recovery per minute, least factor, idle expiry (ms), number of minute
+# buckets (the global one first), then name, rate (per budget second) and capacity of each,
+# then for each hourly window (in KEYS order) its count limit and "1" if it is the group's.
+# "claim" and "booked" are the two steps of RequestBudget.claim: "claim" charges only the
+# group's limits when they, not the global one, hold the request back by more than a
+# global interval; "booked" then takes a global slot within one interval, or nothing.
+# Answers: wait (budget seconds), factor, pause left (budget seconds), done (1 or 0).
 _SCRIPT = """
+-- Writes after TIME need effects replication; the default from Redis 5, a no-op from 7.
+redis.replicate_commands()
 local t = redis.call('TIME')
 local scale = tonumber(ARGV[2])
 local now = (tonumber(t[1]) + tonumber(t[2]) / 1000000) * scale
@@ -89,6 +94,7 @@ end
 recovered = math.max(recovered, now)
 local op = ARGV[1]
 local wait = 0
+local done = 1
 if op == 'penalize' then
   if now >= paused then
     factor = math.max(tonumber(ARGV[5]), factor / 2)
@@ -96,39 +102,60 @@ if op == 'penalize' then
   end
   redis.call('HINCRBY', h, 'rate_limited', 1)
   paused = math.max(paused, now + tonumber(ARGV[3]))
-elseif op == 'reserve' then
+elseif op == 'reserve' or op == 'claim' or op == 'booked' then
   local n = tonumber(ARGV[7])
   local at = math.max(now, paused)
-  local tats = {}
+  if op == 'booked' then at = now end
+  local shared = at
+  local tats, intervals = {}, {}
   for i = 0, n - 1 do
-    local name = ARGV[8 + 3 * i]
-    local interval = 1 / (tonumber(ARGV[9 + 3 * i]) * factor)
-    local tat = tonumber(redis.call('HGET', h, 'tat:' .. name)) or -math.huge
-    tats[i] = tat
-    at = math.max(at, tat - (tonumber(ARGV[10 + 3 * i]) - 1) * interval)
+    intervals[i] = 1 / (tonumber(ARGV[9 + 3 * i]) * factor)
+    tats[i] = tonumber(redis.call('HGET', h, 'tat:' .. ARGV[8 + 3 * i])) or -math.huge
+    local earliest = tats[i] - (tonumber(ARGV[10 + 3 * i]) - 1) * intervals[i]
+    at = math.max(at, earliest)
+    if i == 0 then shared = math.max(shared, earliest) end
   end
+  local first = 8 + 3 * n
   for j = 2, #KEYS do
-    local limit = tonumber(ARGV[8 + 3 * n + j - 2])
+    local limit = tonumber(ARGV[first + 2 * (j - 2)])
     local count = redis.call('LLEN', KEYS[j])
+    local earliest = at
     if count > 0 then
-      at = math.max(at, tonumber(redis.call('LINDEX', KEYS[j], -1)))
+      earliest = tonumber(redis.call('LINDEX', KEYS[j], -1))
       if count >= limit then
-        at = math.max(at, tonumber(redis.call('LINDEX', KEYS[j], count - limit)) + 3600)
+        earliest = math.max(earliest,
+          tonumber(redis.call('LINDEX', KEYS[j], count - limit)) + 3600)
       end
     end
+    at = math.max(at, earliest)
+    if ARGV[first + 2 * (j - 2) + 1] ~= '1' then shared = math.max(shared, earliest) end
   end
-  for i = 0, n - 1 do
-    local interval = 1 / (tonumber(ARGV[9 + 3 * i]) * factor)
-    local tat = string.format('%.17g', math.max(tats[i], at) + interval)
-    redis.call('HSET', h, 'tat:' .. ARGV[8 + 3 * i], tat)
+  local from = 0
+  if op == 'booked' then
+    -- the second step: a global slot within one interval, or nothing
+    if at > now + intervals[0] then done = 0 end
+    at = math.max(at, paused)
+  elseif op == 'claim' and n > 1 and at > shared + intervals[0] then
+    done = 0  -- the first step, held back by the group: charge the group's limits only
+    from = 1
   end
-  for j = 2, #KEYS do
-    local limit = tonumber(ARGV[8 + 3 * n + j - 2])
-    redis.call('RPUSH', KEYS[j], string.format('%.17g', at))
-    redis.call('LTRIM', KEYS[j], -limit, -1)
-    redis.call('PEXPIRE', KEYS[j], ARGV[6])
+  if done == 1 or op == 'claim' then
+    for i = from, n - 1 do
+      local tat = string.format('%.17g', math.max(tats[i], at) + intervals[i])
+      redis.call('HSET', h, 'tat:' .. ARGV[8 + 3 * i], tat)
+    end
+    for j = 2, #KEYS do
+      if done == 1 or ARGV[first + 2 * (j - 2) + 1] == '1' then
+        local limit = tonumber(ARGV[first + 2 * (j - 2)])
+        redis.call('RPUSH', KEYS[j], string.format('%.17g', at))
+        redis.call('LTRIM', KEYS[j], -limit, -1)
+        redis.call('PEXPIRE', KEYS[j], ARGV[6])
+      end
+    end
+  else
+    at = now
   end
-  redis.call('HINCRBY', h, 'granted', 1)
+  if done == 1 then redis.call('HINCRBY', h, 'granted', 1) end
   wait = at - now
 end
 redis.call('HSET', h, 'factor', string.format('%.17g', factor),
@@ -136,7 +163,7 @@ redis.call('HSET', h, 'factor', string.format('%.17g', factor),
   'recovered_at', string.format('%.17g', recovered))
 redis.call('PEXPIRE', h, ARGV[6])
 return {string.format('%.17g', wait), string.format('%.17g', factor),
-  string.format('%.17g', math.max(0, paused - now))}
+  string.format('%.17g', math.max(0, paused - now)), tostring(done)}
 """
 
 
@@ -275,7 +302,8 @@ class RedisBudget(RequestBudget):
     ) -> tuple[list[str], list[Any]]:
         groups = (None,) if group is None else (None, group)
         minute = [(g, self._minute[g]) for g in groups if g in self._minute]
-        hour = [(g, self._hour[g]) for g in groups if g in self._hour] if op == "reserve" else []
+        reserving = op in ("reserve", "claim", "booked")
+        hour = [(g, self._hour[g]) for g in groups if g in self._hour] if reserving else []
         keys = [self.prefix] + [f"{self.prefix}:hour:{g or 'global'}" for g, _ in hour]
         args: list[Any] = [
             op,
@@ -284,16 +312,17 @@ class RedisBudget(RequestBudget):
             repr(RECOVERY_PER_MINUTE),
             repr(MIN_FACTOR),
             self._expiry_ms,
-            len(minute) if op == "reserve" else 0,
+            len(minute) if reserving else 0,
         ]
-        if op == "reserve":
+        if reserving:
             for g, (rate, capacity) in minute:
                 args += [g or "global", repr(rate), repr(capacity)]
-            args += [limit for _, limit in hour]
+            for g, limit in hour:
+                args += [limit, "0" if g is None else "1"]
         return keys, args
 
-    def _answer(self, answer: list[Any]) -> float:
-        wait, factor, pause = (float(value) for value in answer)
+    def _answer(self, answer: list[Any]) -> tuple[float, bool]:
+        wait, factor, pause, done = (float(value) for value in answer)
         now = self._clock()
         with self._lock:
             self._factor = factor
@@ -306,7 +335,7 @@ class RedisBudget(RequestBudget):
                 self.address,
                 self.name,
             )
-        return wait / self.time_scale
+        return wait / self.time_scale, done == 1
 
     def _store_usable(self) -> bool:
         with self._lock:
@@ -318,40 +347,73 @@ class RedisBudget(RequestBudget):
             self._down = True
             first, self._warned = not self._warned, True
         # The exception text of a Redis client can hold the URL; name only its type.
+        reason = type(error).__name__
+        if isinstance(error, ImportError):
+            reason = "the redis package is missing: pip install 'airflow-provider-hex[redis]'"
         if first:
             log.warning(
                 "Hex request budget store %s failed (%s); this process paces its requests "
                 "to %s with its own share (%s) of the limits, and tries the store again in "
                 "%.0fs. Later store failures are logged at debug level only.",
                 self.address,
-                type(error).__name__,
+                reason,
                 self.name,
                 f"{self.fallback.share:g}",
                 RETRY_STORE_AFTER,
             )
         else:
-            log.debug("Hex request budget store %s failed (%s)", self.address, type(error).__name__)
+            log.debug("Hex request budget store %s failed (%s)", self.address, reason)
 
-    def _granted(self, wait: float) -> float:
+    def _granted(self, wait: float, done: bool = True) -> float:
         with self._lock:
-            self.granted += 1
+            self.granted += done
             self.waited += wait
         self.report()
         return wait
 
     # -- the budget ------------------------------------------------------------------------
 
+    def claim(self, group: str | None = None, *, booked: bool = False) -> tuple[float, bool]:
+        """One step of :meth:`acquire` in Redis (or the fallback); see
+        :meth:`RequestBudget.claim`."""
+        if self._store_usable():
+            try:
+                keys, args = self._step(group, booked)
+                wait, done = self._answer(self._sync_script()(keys=keys, args=args))
+                return self._granted(wait, done), done
+            except Exception as error:  # a budget problem never fails a request
+                self._store_failed(error)
+        return self._fall_back(*self.fallback.claim(group, booked=booked))
+
+    async def aclaim(self, group: str | None = None, *, booked: bool = False) -> tuple[float, bool]:
+        """Async :meth:`claim`, through ``redis.asyncio`` on the running loop."""
+        if self._store_usable():
+            try:
+                keys, args = self._step(group, booked)
+                script = await self._async_script()
+                wait, done = self._answer(await script(keys=keys, args=args))
+                return self._granted(wait, done), done
+            except Exception as error:  # a budget problem never fails a request
+                self._store_failed(error)
+        return self._fall_back(*self.fallback.claim(group, booked=booked))
+
+    def _step(self, group: str | None, booked: bool) -> tuple[list[str], list[Any]]:
+        return self._call("booked", None) if booked else self._call("claim", group)
+
+    def _fall_back(self, wait: float, done: bool) -> tuple[float, bool]:
+        with self._lock:
+            self.fallback_requests += done
+        return self._granted(wait, done), done
+
     def reserve(self, group: str | None = None) -> float:
         """Reserve a slot in Redis (or the fallback); return the real seconds to wait."""
         if self._store_usable():
             try:
                 keys, args = self._call("reserve", group)
-                return self._granted(self._answer(self._sync_script()(keys=keys, args=args)))
+                return self._granted(self._answer(self._sync_script()(keys=keys, args=args))[0])
             except Exception as error:  # a budget problem never fails a request
                 self._store_failed(error)
-        with self._lock:
-            self.fallback_requests += 1
-        return self._granted(self.fallback.reserve(group))
+        return self._fall_back(self.fallback.reserve(group), True)[0]
 
     async def areserve(self, group: str | None = None) -> float:
         """Async :meth:`reserve`, through ``redis.asyncio`` on the running loop."""
@@ -359,12 +421,10 @@ class RedisBudget(RequestBudget):
             try:
                 keys, args = self._call("reserve", group)
                 script = await self._async_script()
-                return self._granted(self._answer(await script(keys=keys, args=args)))
+                return self._granted(self._answer(await script(keys=keys, args=args))[0])
             except Exception as error:  # a budget problem never fails a request
                 self._store_failed(error)
-        with self._lock:
-            self.fallback_requests += 1
-        return self._granted(self.fallback.reserve(group))
+        return self._fall_back(self.fallback.reserve(group), True)[0]
 
     def penalize(self, retry_after: float | None = None) -> None:
         """Record a 429 for every process: pause all of them and halve the shared rates.

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -97,7 +98,7 @@ class RedisServer:
             self.process.wait(timeout=10)
             self.process = None
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self) -> Any:
         """A sync client of this server."""
         import redis
 
