@@ -120,9 +120,12 @@ class SimTime:
         return self.origin + (time.monotonic() - self.mono0) * self.scale
 
 
-def set_connection(url: str, token: str, scale: float, *, budget: bool) -> None:
-    """Point ``hex_bench`` at the simulator; retry waits follow the simulated clock."""
+def set_connection(url: str, token: str, scale: float, *, budget: bool, **more: Any) -> None:
+    """Point ``hex_bench`` at the simulator; retry waits follow the simulated clock.
+
+    ``more`` adds connection extras (such as ``rate_budget_url``)."""
     extra = {"rate_budget": budget, "retry_backoff": 1.0 / scale, "max_retry_wait": 120 / scale}
+    extra.update(more)
     conn = {"conn_type": "hex", "host": url, "password": token, "extra": extra}
     os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(conn)
 
@@ -137,6 +140,8 @@ def make_budget(scale: float) -> Any:
     return get_budget(
         settings.budget_key,
         requests_per_minute=settings.requests_per_minute,
+        share=settings.rate_budget_share,
+        store_url=settings.rate_budget_url or None,
         group_limits={
             STATUS_GROUP: settings.status_reads_per_minute,
             CONTENT_GROUP: 30.0,
