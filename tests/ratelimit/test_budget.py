@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import random
 import threading
 from collections.abc import Callable
@@ -357,3 +358,24 @@ def test_two_step_acquisitions_keep_every_limit(clock: FakeClock) -> None:
     assert most_in_any_window(starts, 3600.0) <= 60
     # Status reads and plain requests did not wait for the run starts' next hour.
     assert max(at for group, at in sent if group != STARTS) < clock.now + 3600.0
+
+
+def test_the_state_is_logged_at_debug_and_summarised_at_info_when_it_changes(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="airflow_provider_hex.budget")
+    budget = RateBudget(requests_per_minute=60, group_limits={STATUS: 30}, clock=clock)
+
+    budget.reserve(STATUS)
+    budget.reserve(STATUS)  # within DEBUG_EVERY of the first: not logged again
+    budget.penalize(7.0)
+    clock.now += 8.0
+    budget.reserve()
+
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert [level for level, _ in lines] == ["DEBUG", "INFO", "INFO"]
+    assert "granted 1, waited 0.0s, 429s 0" in lines[0][1]
+    assert "global 54.0/min, hex-api 27.0/min" in lines[0][1]
+    assert "paused 7.0s after a 429; rates at 50%" in lines[1][1]
+    assert "paused" not in lines[2][1]  # the pause is over: a new summary
+    assert "429s 1" in lines[2][1]
