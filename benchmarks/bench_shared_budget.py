@@ -59,10 +59,16 @@ from typing import Any
 from bench_rate_limits import (
     CONN_ID,
     PENDING_SECONDS,
+    Outcome,
     SimTime,
+    add_workload_args,
     make_budget,
+    make_waiting_runs,
     percentile,
+    run_all,
     set_connection,
+    simulator_stats,
+    stop_simulator,
     wait_all,
 )
 
@@ -82,22 +88,7 @@ def serve_simulator(pipe: Connection, args: argparse.Namespace) -> None:
     pipe.send({"url": sim.url, "token": sim.token})
     pipe.recv()  # "create": every process is ready; the runs start now
     rng = random.Random(args.seed)
-    total = TRIGGERERS * args.runs_per_triggerer
-    runs: list[dict[str, Any]] = []
-    with sim.lock:
-        now = sim.clock.now()
-        for index in range(args.projects):
-            count = total // args.projects + (index < total % args.projects)
-            scripts = [
-                RunScript(PENDING_SECONDS, rng.uniform(args.min_minutes, args.max_minutes) * 60)
-                for _ in range(count)
-            ]
-            project_id = sim.add_project(f"Waiting {index}", scripts=scripts)
-            project = sim.state.projects[project_id]
-            for _ in scripts:
-                run = sim.state.start_run(project, {}, created_at=now)
-                ended = now + run.script.pending_seconds + run.script.running_seconds
-                runs.append({"project_id": project_id, "run_id": run.id, "ends": ended})
+    runs = make_waiting_runs(sim, rng, TRIGGERERS * args.runs_per_triggerer, args)
     rng.shuffle(runs)
     starts = WORKERS * args.starts_per_worker
     worker_project = sim.add_project(
@@ -127,14 +118,15 @@ def serve_simulator(pipe: Connection, args: argparse.Namespace) -> None:
 
 # ----------------------------------------------------------------- the five processes
 @dataclass
-class Report:
-    """What one process measured."""
+class Report(Outcome):
+    """What one process measured (``mode`` is its role), and its budget at the end."""
 
-    role: str
-    failed: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
-    delays: list[float] = field(default_factory=list)
     budget: str = ""
+
+    @property
+    def role(self) -> str:
+        """``"triggerer"`` or ``"worker"``."""
+        return self.mode
 
 
 def prepare(info: dict[str, Any], args: argparse.Namespace, extra: dict[str, Any]) -> Any:
@@ -151,7 +143,15 @@ def triggerer(info: dict[str, Any], inbox: Any, args: Any, extra: Any, out: Any)
     out.put("ready")
     info, runs = inbox.get()
     outcome = asyncio.run(wait_all("design", runs, SimTime(*info["clock"]), args))
-    out.put(Report("triggerer", outcome.failed, outcome.errors, outcome.delays, _state(budget)))
+    out.put(
+        Report(
+            "triggerer",
+            failed=outcome.failed,
+            errors=outcome.errors,
+            delays=outcome.delays,
+            budget=_state(budget),
+        )
+    )
 
 
 def worker(info: dict[str, Any], inbox: Any, args: Any, extra: Any, out: Any) -> None:
@@ -202,7 +202,7 @@ def _state(budget: Any) -> str:
 
 # ------------------------------------------------------------------------ the modes
 @dataclass
-class Outcome:
+class ModeOutcome:
     """What one mode measured, over all five processes."""
 
     mode: str
@@ -259,7 +259,7 @@ class RedisServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def run_mode(mode: str, args: argparse.Namespace) -> Outcome:
+def run_mode(mode: str, args: argparse.Namespace) -> ModeOutcome:
     """Start a fresh simulator (and Redis), run the five processes, collect the figures."""
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
@@ -271,7 +271,7 @@ def run_mode(mode: str, args: argparse.Namespace) -> Outcome:
         extra["rate_budget_share"] = SHARE
     if store is not None:
         extra["rate_budget_url"] = store.url
-    outcome = Outcome(mode)
+    outcome = ModeOutcome(mode)
     try:
         info = parent.recv()
         out = ctx.Queue()
@@ -296,19 +296,15 @@ def run_mode(mode: str, args: argparse.Namespace) -> Outcome:
         outcome.wall = time.monotonic() - started
         for process in processes:
             process.join(timeout=30)
-        parent.send("stats")
-        outcome.sim = parent.recv()
+        outcome.sim = simulator_stats(parent)
     finally:
-        parent.send("stop")
-        server.join(timeout=10)
-        if server.is_alive():
-            server.kill()
+        stop_simulator(parent, server)
         if store is not None:
             store.stop()
     return outcome
 
 
-def report(args: argparse.Namespace, outcomes: list[Outcome]) -> None:
+def report(args: argparse.Namespace, outcomes: list[ModeOutcome]) -> None:
     """Print one row per mode, then each process's budget at the end."""
     print(
         f"\n{TRIGGERERS} triggerers x {args.runs_per_triggerer} waiting runs over "
@@ -355,14 +351,9 @@ def parse_args() -> argparse.Namespace:
     """Read the command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs-per-triggerer", type=int, default=300)
-    parser.add_argument("--projects", type=int, default=20)
     parser.add_argument("--starts-per-worker", type=int, default=30)
     parser.add_argument("--worker-threads", type=int, default=10)
-    parser.add_argument("--min-minutes", type=float, default=1.0)
-    parser.add_argument("--max-minutes", type=float, default=30.0)
-    parser.add_argument("--poll-interval", type=float, default=10.0, help="simulated seconds")
-    parser.add_argument("--time-scale", type=float, default=120.0)
-    parser.add_argument("--seed", type=int, default=7)
+    add_workload_args(parser, time_scale=120.0)
     parser.add_argument("--timeout", type=float, default=600.0, help="real seconds per mode")
     parser.add_argument("--modes", default="process,share,redis", help="comma-separated")
     return parser.parse_args()
@@ -370,13 +361,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     """Run each mode against a fresh simulator and print the table."""
-    args = parse_args()
-    os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="hex-bench-"))
-    outcomes = []
-    for mode in args.modes.split(","):
-        print(f"running {mode} ...", flush=True)
-        outcomes.append(run_mode(mode.strip(), args))
-    report(args, outcomes)
+    run_all(parse_args(), run_mode, report)
 
 
 if __name__ == "__main__":
