@@ -182,3 +182,30 @@ def test_a_real_airflow_runs_the_mapped_example_through_the_redis_budget(
         client.close()
         # Every request the tasks sent drew a slot from the store.
         assert int(stored[b"granted"]) == len(sim.requests) > 0
+
+
+class _TriggererConnection:
+    """A connection as Airflow 3.0's triggerer hands it out: ``extra_dejson`` raises there."""
+
+    host, port, password, conn_id = "app.hex.tech", None, "hxtp_x", "hex_default"
+
+    def __init__(self, extra: str) -> None:
+        self.extra = extra
+
+    @property
+    def extra_dejson(self) -> dict[str, Any]:
+        raise RuntimeError("You cannot use AsyncToSync in the same thread as an event loop")
+
+
+def test_the_budget_extras_are_read_without_extra_dejson() -> None:
+    conn = _TriggererConnection('{"rate_budget_url": "redis://cache:6379/0"}')
+
+    settings = HexHook._settings_from(conn)
+
+    assert settings.rate_budget_url == "redis://cache:6379/0"
+
+
+@pytest.mark.parametrize("extra", ["{not json", "[1, 2]"])
+def test_an_extra_that_is_not_a_json_object_is_refused(extra: str) -> None:
+    with pytest.raises(HexInvalidArgumentError, match="must be a JSON object"):
+        HexHook._settings_from(_TriggererConnection(extra))
