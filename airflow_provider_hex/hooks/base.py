@@ -9,14 +9,12 @@ triggers in one triggerer share a small connection pool), and hands every call t
 from __future__ import annotations
 
 import asyncio
-import json
 import weakref
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Self
 
 from airflow_provider_hex._compat import BaseHook, aget_connection
-from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.hooks.settings import HexSettings
+from airflow_provider_hex.hooks.settings import HexSettings, connection_extra
 from airflow_provider_hex.hooks.transport import HexRequest, Transport
 
 if TYPE_CHECKING:
@@ -76,31 +74,8 @@ class HexHookBase(BaseHook):
     # -- connection ------------------------------------------------------------------------
 
     @staticmethod
-    def _extra_of(conn: Any) -> dict[str, Any]:
-        """The connection's extra fields, parsed here from its JSON text.
-
-        Not through ``extra_dejson``: on Airflow 3.0 that asks the supervisor to mask the
-        extra synchronously, which raises inside a triggerer's event loop as soon as a
-        connection has any extra field.
-        """
-        raw = getattr(conn, "extra", None)
-        if isinstance(raw, dict):
-            return raw
-        if not isinstance(raw, str):
-            return dict(getattr(conn, "extra_dejson", None) or {})
-        try:
-            extra = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            extra = None
-        if not isinstance(extra, dict):
-            raise HexInvalidArgumentError(
-                "extra", "<not shown>", "the Hex connection's extra must be a JSON object"
-            )
-        return extra
-
-    @classmethod
-    def _settings_from(cls, conn: Any) -> HexSettings:
-        extra = cls._extra_of(conn)
+    def _settings_from(conn: Any) -> HexSettings:
+        extra = connection_extra(conn)
         return HexSettings.from_connection(
             host=conn.host,
             port=conn.port,

@@ -182,7 +182,9 @@ def redacted_url(url: str) -> str:
 
 def _url_from_connection(conn: Any) -> str:
     """A Redis URL from an Airflow connection (host, port, login, password, extra db/ssl)."""
-    extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
+    from airflow_provider_hex.hooks.settings import connection_extra
+
+    extra = connection_extra(conn)
     ssl = str(extra.get("ssl", "")).strip().lower() in ("true", "1", "yes", "on")
     auth = ""
     if conn.password:
