@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Self
 
 from airflow_provider_hex._compat import BaseHook, aget_connection
-from airflow_provider_hex.hooks.settings import HexSettings, connection_extra
+from airflow_provider_hex.hooks.settings import HexSettings
 from airflow_provider_hex.hooks.transport import HexRequest, Transport
 
 if TYPE_CHECKING:
@@ -75,14 +75,7 @@ class HexHookBase(BaseHook):
 
     @staticmethod
     def _settings_from(conn: Any) -> HexSettings:
-        extra = connection_extra(conn)
-        return HexSettings.from_connection(
-            host=conn.host,
-            port=conn.port,
-            password=conn.password,
-            extra=extra,
-            conn_id=getattr(conn, "conn_id", None),
-        )
+        return HexSettings.from_airflow_connection(conn)
 
     @property
     def settings(self) -> HexSettings:

@@ -217,6 +217,18 @@ class HexSettings:
         return self.base_url, hashlib.sha256(self.token.encode()).hexdigest()[:16]
 
     @classmethod
+    def from_airflow_connection(cls, conn: Any) -> HexSettings:
+        """Build settings from an Airflow connection object (its extra read by
+        :func:`connection_extra`)."""
+        return cls.from_connection(
+            host=conn.host,
+            port=conn.port,
+            password=conn.password,
+            extra=connection_extra(conn),
+            conn_id=getattr(conn, "conn_id", None),
+        )
+
+    @classmethod
     def from_connection(
         cls,
         *,
