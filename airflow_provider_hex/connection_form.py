@@ -29,4 +29,17 @@ EXTRA_FIELDS: dict[str, tuple[type, Any, str]] = {
     "status_reads_per_minute": (float, 30.0, "Hex's limit on run-status reads per minute."),
     "run_starts_per_minute": (float, 20.0, "Hex's limit on run starts per minute."),
     "rate_budget": (bool, True, "Pace requests to stay inside Hex's rate limits."),
+    "rate_budget_url": (
+        str,
+        "",
+        "Keep the request budget in Redis, shared by every worker and triggerer on this "
+        "token: redis://[:password@]host:6379/0, rediss://... for TLS, or an Airflow "
+        "connection id. Empty: each process keeps its own.",
+    ),
+    "rate_budget_share": (
+        float,
+        1.0,
+        "Part of Hex's limits this process may use without Redis (0 < share <= 1), e.g. "
+        "0.5 for each of two triggerers; also used while Redis is unreachable.",
+    ),
 }

@@ -45,6 +45,7 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -55,17 +56,17 @@ GRACE_SECONDS = 15 * 60.0
 
 
 # ------------------------------------------------------------------ simulator side
-def serve_simulator(pipe: Connection, args: argparse.Namespace) -> None:
-    """Child process: a rate-limited simulator holding the benchmark's runs."""
-    from airflow_provider_hex.testing import HexSimulator, RunScript
+def make_waiting_runs(sim: Any, rng: random.Random, total: int, args: Any) -> list[dict[str, Any]]:
+    """Start ``total`` runs over ``args.projects`` projects, directly in the simulator's
+    state, each PENDING a few seconds then RUNNING ``args.min_minutes`` to ``max_minutes``;
+    return ``{"project_id", "run_id", "ends"}`` for each (``ends`` on the simulated clock)."""
+    from airflow_provider_hex.testing import RunScript
 
-    sim = HexSimulator(seed_demo=False, rate_limits=True, time_scale=args.time_scale).start()
-    rng = random.Random(args.seed)
     runs: list[dict[str, Any]] = []
     with sim.lock:
         now = sim.clock.now()
         for index in range(args.projects):
-            count = args.runs // args.projects + (index < args.runs % args.projects)
+            count = total // args.projects + (index < total % args.projects)
             scripts = [
                 RunScript(PENDING_SECONDS, rng.uniform(args.min_minutes, args.max_minutes) * 60)
                 for _ in range(count)
@@ -76,6 +77,15 @@ def serve_simulator(pipe: Connection, args: argparse.Namespace) -> None:
                 run = sim.state.start_run(project, {}, created_at=now)
                 ended = now + run.script.pending_seconds + run.script.running_seconds
                 runs.append({"project_id": project_id, "run_id": run.id, "ends": ended})
+    return runs
+
+
+def serve_simulator(pipe: Connection, args: argparse.Namespace) -> None:
+    """Child process: a rate-limited simulator holding the benchmark's runs."""
+    from airflow_provider_hex.testing import HexSimulator
+
+    sim = HexSimulator(seed_demo=False, rate_limits=True, time_scale=args.time_scale).start()
+    runs = make_waiting_runs(sim, random.Random(args.seed), args.runs, args)
     clock = sim.clock
     pipe.send(
         {
@@ -120,9 +130,12 @@ class SimTime:
         return self.origin + (time.monotonic() - self.mono0) * self.scale
 
 
-def set_connection(url: str, token: str, scale: float, *, budget: bool) -> None:
-    """Point ``hex_bench`` at the simulator; retry waits follow the simulated clock."""
+def set_connection(url: str, token: str, scale: float, *, budget: bool, **more: Any) -> None:
+    """Point ``hex_bench`` at the simulator; retry waits follow the simulated clock.
+
+    ``more`` adds connection extras (such as ``rate_budget_url``)."""
     extra = {"rate_budget": budget, "retry_backoff": 1.0 / scale, "max_retry_wait": 120 / scale}
+    extra.update(more)
     conn = {"conn_type": "hex", "host": url, "password": token, "extra": extra}
     os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(conn)
 
@@ -137,6 +150,8 @@ def make_budget(scale: float) -> Any:
     return get_budget(
         settings.budget_key,
         requests_per_minute=settings.requests_per_minute,
+        share=settings.rate_budget_share,
+        store_url=settings.rate_budget_url or None,
         group_limits={
             STATUS_GROUP: settings.status_reads_per_minute,
             CONTENT_GROUP: 30.0,
@@ -210,14 +225,25 @@ def run_mode(mode: str, args: argparse.Namespace) -> Outcome:
         budget = make_budget(args.time_scale) if mode == "design" else None
         outcome = asyncio.run(wait_all(mode, info["runs"], SimTime(*info["clock"]), args))
         outcome.penalties = budget.penalties if budget is not None else 0
-        parent.send("stats")
-        outcome.sim = parent.recv()
+        outcome.sim = simulator_stats(parent)
     finally:
-        parent.send("stop")
-        server.join(timeout=10)
-        if server.is_alive():
-            server.kill()
+        stop_simulator(parent, server)
     return outcome
+
+
+def simulator_stats(parent: Connection) -> dict[str, int]:
+    """Ask the simulator process for its request counters."""
+    parent.send("stats")
+    stats: dict[str, int] = parent.recv()
+    return stats
+
+
+def stop_simulator(parent: Connection, server: Any) -> None:
+    """Stop the simulator process (killed if it does not end within 10 s)."""
+    parent.send("stop")
+    server.join(timeout=10)
+    if server.is_alive():
+        server.kill()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -260,30 +286,43 @@ def report(args: argparse.Namespace, outcomes: list[Outcome]) -> None:
     )
 
 
-def parse_args() -> argparse.Namespace:
-    """Read the command line."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=1000)
+def add_workload_args(parser: argparse.ArgumentParser, *, time_scale: float) -> None:
+    """Add the options every rate-limit benchmark shares: projects, run lengths, clock."""
     parser.add_argument("--projects", type=int, default=20)
     parser.add_argument("--min-minutes", type=float, default=1.0)
     parser.add_argument("--max-minutes", type=float, default=30.0)
     parser.add_argument("--poll-interval", type=float, default=10.0, help="simulated seconds")
-    parser.add_argument("--time-scale", type=float, default=60.0)
+    parser.add_argument("--time-scale", type=float, default=time_scale)
     parser.add_argument("--seed", type=int, default=7)
+
+
+def parse_args() -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=1000)
+    add_workload_args(parser, time_scale=60.0)
     parser.add_argument("--modes", default="naive,design", help="comma-separated")
     return parser.parse_args()
 
 
-def main() -> None:
-    """Run each mode against a fresh simulator and print the table."""
-    args = parse_args()
+def run_all(
+    args: argparse.Namespace,
+    run: Callable[[str, argparse.Namespace], Any],
+    show: Callable[[argparse.Namespace, list[Any]], None],
+) -> None:
+    """Run each of ``args.modes`` with ``run`` against a fresh simulator; ``show`` the rows."""
     os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="hex-bench-"))
     logging.getLogger("airflow_provider_hex").setLevel(logging.ERROR)
     outcomes = []
     for mode in args.modes.split(","):
         print(f"running {mode} ...", flush=True)
-        outcomes.append(run_mode(mode.strip(), args))
-    report(args, outcomes)
+        outcomes.append(run(mode.strip(), args))
+    show(args, outcomes)
+
+
+def main() -> None:
+    """Run each mode against a fresh simulator and print the table."""
+    run_all(parse_args(), run_mode, report)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,10 @@ status=0
 
 # ---------------------------------------------------------------------------------- set-up
 # Machine-level set-up the tests need. Add new steps here, one line each.
-setup_machine() {
-  if [ -f tests/browser/setup.sh ]; then
-    bash tests/browser/setup.sh
+setup_machine() {  # setup_machine quick|full
+  bash tests/ratelimit/setup_redis.sh  # redis-server, for the shared request budget's tests
+  if [ "$1" = "full" ]; then
+    bash tests/browser/setup.sh  # Debian's chromium, for the browser tests
   fi
 }
 
@@ -110,9 +111,10 @@ summary() {
 # ------------------------------------------------------------------------------------ run
 quick="${HEX_TEST_QUICK:-0}"
 if [ "$quick" = "1" ]; then
+  setup_machine quick
   lines=(0)
 else
-  setup_machine
+  setup_machine full
   lines=("${!MATRIX[@]}")
 fi
 if ! setup_venvs "${lines[@]}"; then

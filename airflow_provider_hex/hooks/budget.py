@@ -19,6 +19,14 @@ Every request counts against the global limit and, if it has one, its group's li
 (``hex-api`` for status reads, ``hex-run-kernel`` for run starts, ...); the slot is charged
 to every bucket at the time the request will really be sent.
 
+Waiting callers (:meth:`RequestBudget.acquire`) book in two steps when their group's own
+limits hold them back more than the global limit does (a run start waiting for the next
+hour): first a slot of their group, then, when it comes, a slot under the global limit. So
+a backlog of one group never books the global limit far ahead and holds up every other
+request (status reads behind run starts waiting for the next hour). If the global limit
+cannot give that second slot within one global interval, the group slot is given up (it
+stays charged: the safe side) and the request books again from the first step.
+
 A 429 means the budget was too generous (other clients use the same token): the budget
 pauses every caller until ``Retry-After`` and halves its rates. 429s that arrive while that
 pause lasts belong to the same episode and do not halve again. Once the pause is over, each
@@ -30,6 +38,18 @@ real second). Rates, hours, pauses and recovery then follow the simulated clock,
 :meth:`RateBudget.reserve` still answers in real seconds and ``Retry-After`` is read in real
 seconds. Production code leaves it at 1.
 
+Several processes on one token: ``share`` (0 < share <= 1, the connection extra
+``rate_budget_share``) scales every limit of an in-process budget, so N triggerers and
+workers without a shared store can each take 1/N. With the extra ``rate_budget_url`` the
+budget is kept in Redis instead (:mod:`~airflow_provider_hex.hooks.budget_redis`), with the
+same rules, and this in-process budget, scaled by the share, only stands in while the store
+cannot be reached.
+
+Visibility: each budget logs its state (rates now, pause, requests granted and waited for,
+429s seen) at debug level at most every :data:`DEBUG_EVERY` seconds, and a one-line summary
+at info level whenever the rates or the pause change, so a triggerer's log tells why runs
+are noticed late.
+
 The budget lives in the process, never in a trigger's serialized kwargs. Its methods only
 compute waits under a lock; callers sleep (``time.sleep`` or ``asyncio.sleep``) themselves,
 or use :meth:`RateBudget.acquire` / :meth:`RateBudget.aacquire`, so one budget serves
@@ -39,11 +59,29 @@ threads and event loops alike.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+__all__ = [
+    "BURST",
+    "DEFAULT_PAUSE",
+    "DOCUMENTED_HOURLY",
+    "HEADROOM",
+    "MIN_FACTOR",
+    "RECOVERY_PER_MINUTE",
+    "BudgetState",
+    "Limit",
+    "RateBudget",
+    "RequestBudget",
+    "get_budget",
+    "reset_budgets",
+]
+
+log = logging.getLogger("airflow_provider_hex.budget")
 
 #: Share of Hex's documented limits the budget plans to use; the rest is headroom.
 HEADROOM = 0.9
@@ -58,6 +96,8 @@ DEFAULT_PAUSE = 10.0
 MIN_FACTOR = 1 / 16
 #: Share of the configured rates given back per quiet minute after a 429.
 RECOVERY_PER_MINUTE = 0.1
+#: Least real seconds between two debug lines of a budget's state.
+DEBUG_EVERY = 10.0
 
 
 @dataclass(frozen=True)
@@ -67,14 +107,30 @@ class Limit:
     per_minute: float
     per_hour: float | None = None
 
+    def scaled(self, share: float) -> Limit:
+        """This limit times ``share`` (a process's part of a token's limit)."""
+        hour = None if self.per_hour is None else self.per_hour * share
+        return Limit(self.per_minute * share, hour)
+
+
+def minute_pacing(per_minute: float, headroom: float, burst: float) -> tuple[float, float]:
+    """Return (requests per budget second, bucket capacity) of a per-minute limit."""
+    rate = max(per_minute, 1e-9) * headroom / 60.0
+    # Tokens beyond what the minute window leaves over would let a burst break it.
+    capacity = max(1.0, min(burst, per_minute * (1.0 - headroom)))
+    return rate, capacity
+
+
+def hourly_count(per_hour: float, headroom: float) -> int:
+    """Return how many requests an hourly limit lets the budget send in any hour."""
+    return max(1, int(per_hour * headroom))
+
 
 class _MinuteBucket:
     """A token bucket as a theoretical arrival time: one request per ``1 / rate`` seconds."""
 
     def __init__(self, per_minute: float, headroom: float, burst: float) -> None:
-        self.rate = max(per_minute, 1e-9) * headroom / 60.0
-        # Tokens beyond what the minute window leaves over would let a burst break it.
-        self.capacity = max(1.0, min(burst, per_minute * (1.0 - headroom)))
+        self.rate, self.capacity = minute_pacing(per_minute, headroom, burst)
         self.tat = float("-inf")
 
     def earliest(self, now: float, factor: float) -> float:
@@ -89,7 +145,7 @@ class _HourWindow:
     """A sliding log of send times: at most ``limit`` of them in any ``length`` seconds."""
 
     def __init__(self, per_hour: float, headroom: float, length: float = 3600.0) -> None:
-        self.limit = max(1, int(per_hour * headroom))
+        self.limit = hourly_count(per_hour, headroom)
         self.length = length
         self.times: deque[float] = deque(maxlen=self.limit)
 
@@ -109,8 +165,167 @@ def _keys(group: str | None) -> tuple[str | None, ...]:
     return (None,) if group is None else (None, group)
 
 
-class RateBudget:
-    """Paces requests for one Hex token and host. Thread-safe; see :func:`get_budget`.
+def _as_limits(group_limits: Mapping[str, float | Limit] | None) -> dict[str, Limit]:
+    return {
+        group: value if isinstance(value, Limit) else Limit(float(value))
+        for group, value in (group_limits or {}).items()
+    }
+
+
+@dataclass
+class BudgetState:
+    """What a budget is doing, for logs: rates in force, pause, and this process's counts.
+
+    :ivar per_minute: requests per minute each limit allows now (``"global"`` and groups).
+    :ivar pause_left: real seconds left of the pause after the last 429.
+    :ivar granted: requests this process was given a slot for.
+    :ivar waited: real seconds this process's requests were told to wait, in total.
+    :ivar rate_limited: 429s this process reported; ``penalties``: episodes that halved rates.
+    :ivar store: where the budget is kept (``"process"`` or the store's address).
+    """
+
+    factor: float
+    per_minute: dict[str, float] = field(default_factory=dict)
+    pause_left: float = 0.0
+    granted: int = 0
+    waited: float = 0.0
+    rate_limited: int = 0
+    penalties: int = 0
+    store: str = "process"
+
+    def summary(self) -> str:
+        """One line for a log."""
+        rates = ", ".join(f"{name} {rate:.1f}/min" for name, rate in self.per_minute.items())
+        pause = f"paused {self.pause_left:.1f}s after a 429; " if self.pause_left > 0 else ""
+        return (
+            f"{pause}rates at {self.factor:.0%} ({rates}); granted {self.granted}, "
+            f"waited {self.waited:.1f}s, 429s {self.rate_limited}; kept in {self.store}"
+        )
+
+
+class RequestBudget:
+    """What every budget offers: reserve slots, record 429s, wait, and tell its state.
+
+    Subclasses implement :meth:`reserve`, :meth:`areserve`, :meth:`penalize`,
+    :meth:`pause_left` and :meth:`state`; this class adds the waiting loops and the logging.
+    """
+
+    #: Who the budget is for, in log lines (the Hex host).
+    name: str = "Hex"
+    #: False for a budget that stands in for another (the other one logs).
+    reporting: bool = True
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._report_lock = threading.Lock()
+        self._last_summary: tuple[float, bool] = (1.0, False)
+        self._last_debug = float("-inf")
+
+    def reserve(self, group: str | None = None) -> float:
+        """Reserve a slot for one request; return the real seconds to wait before sending it."""
+        raise NotImplementedError
+
+    async def areserve(self, group: str | None = None) -> float:
+        """Async :meth:`reserve`."""
+        raise NotImplementedError
+
+    def claim(self, group: str | None = None, *, booked: bool = False) -> tuple[float, bool]:
+        """One step of :meth:`acquire`: return (real seconds to wait, done).
+
+        First step (``booked`` False): like :meth:`reserve` (``done`` True), unless the
+        group's own limits hold the request back by more than one global interval; then
+        only the group's limits are charged, ``done`` is False, and after the wait the
+        caller takes the second step. Second step (``booked`` True): a global slot, if one
+        is free within a global interval (``done`` True); else nothing is booked, the wait
+        is 0 and ``done`` False: the caller starts again from the first step.
+        """
+        raise NotImplementedError
+
+    async def aclaim(self, group: str | None = None, *, booked: bool = False) -> tuple[float, bool]:
+        """Async :meth:`claim`."""
+        raise NotImplementedError
+
+    def penalize(self, retry_after: float | None = None) -> None:
+        """Record a 429: pause every caller ``retry_after`` real seconds, slow the rates."""
+        raise NotImplementedError
+
+    def pause_left(self) -> float:
+        """Real seconds left of the pause after the last 429 (0 when not paused)."""
+        raise NotImplementedError
+
+    def state(self) -> BudgetState:
+        """The budget's state now."""
+        raise NotImplementedError
+
+    def report(self, state: BudgetState | None = None) -> None:
+        """Log ``state`` (or the state now): a summary at info when rates or pause changed,
+        the details at debug at most every :data:`DEBUG_EVERY` seconds."""
+        if not self.reporting:
+            return
+        if state is None:
+            state = self.state()
+        # Tenths of the rate: recovery logs about once a minute, not at every step.
+        key = (round(state.factor, 1), state.pause_left > 0)
+        with self._report_lock:
+            changed = key != self._last_summary
+            self._last_summary = key
+            now = self._clock()
+            debug = now - self._last_debug >= DEBUG_EVERY
+            if debug:
+                self._last_debug = now
+        if changed:
+            log.info("Hex request budget for %s: %s", self.name, state.summary())
+        elif debug and log.isEnabledFor(logging.DEBUG):
+            log.debug("Hex request budget for %s: %s", self.name, state.summary())
+
+    def acquire(
+        self,
+        group: str | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        notify: Callable[[float], None] | None = None,
+    ) -> None:
+        """Reserve a slot and sleep until it comes, sitting out any 429 pause begun meanwhile.
+
+        ``notify`` is called once with the first wait before sleeping, when there is one.
+        """
+        first, booked = True, False
+        while True:
+            wait, done = self.claim(group, booked=booked)
+            if wait > 0 and first and notify is not None:
+                notify(wait)
+            first = False
+            while wait > 0:
+                sleep(wait)
+                wait = self.pause_left()
+            if done:
+                return
+            booked = not booked
+
+    async def aacquire(
+        self,
+        group: str | None = None,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        notify: Callable[[float], None] | None = None,
+    ) -> None:
+        """Async :meth:`acquire`."""
+        first, booked = True, False
+        while True:
+            wait, done = await self.aclaim(group, booked=booked)
+            if wait > 0 and first and notify is not None:
+                notify(wait)
+            first = False
+            while wait > 0:
+                await sleep(wait)
+                wait = self.pause_left()
+            if done:
+                return
+            booked = not booked
+
+
+class RateBudget(RequestBudget):
+    """Paces requests for one Hex token and host in this process. Thread-safe.
 
     :param requests_per_minute: Hex's global limit for the token.
     :param group_limits: limits of request groups, as a per-minute number or a
@@ -118,8 +333,11 @@ class RateBudget:
     :param headroom: share of each limit to plan for (below 1 leaves room for clock skew
         and other clients of the token).
     :param burst: most requests one bucket sends back to back.
+    :param share: part of every limit this process may use (0 < share <= 1), when several
+        processes use the token without a shared store.
     :param time_scale: how many budget seconds pass per real second (see module docs).
     :param clock: real monotonic seconds; inject a fake one in tests.
+    :param name: who the budget is for, in log lines.
     """
 
     def __init__(
@@ -129,22 +347,28 @@ class RateBudget:
         group_limits: Mapping[str, float | Limit] | None = None,
         headroom: float = HEADROOM,
         burst: float = BURST,
+        share: float = 1.0,
         time_scale: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        name: str = "Hex",
     ) -> None:
         if not 0 < headroom <= 1:
             raise ValueError("headroom must be in (0, 1]")
+        if not 0 < share <= 1:
+            raise ValueError(f"share must be in (0, 1], not {share!r}")
         if time_scale <= 0:
             raise ValueError("time_scale must be > 0")
-        self._clock = clock
+        super().__init__(clock=clock)
+        self.name = name
         self.time_scale = time_scale
+        self.share = share
         self._lock = threading.Lock()
         self._minute: dict[str | None, _MinuteBucket] = {
-            None: _MinuteBucket(requests_per_minute, headroom, burst)
+            None: _MinuteBucket(requests_per_minute * share, headroom, burst)
         }
         self._hour: dict[str | None, _HourWindow] = {}
-        for group, value in (group_limits or {}).items():
-            limit = value if isinstance(value, Limit) else Limit(float(value))
+        for group, configured in _as_limits(group_limits).items():
+            limit = configured.scaled(share)
             self._minute[group] = _MinuteBucket(limit.per_minute, headroom, burst)
             if limit.per_hour is not None:
                 self._hour[group] = _HourWindow(limit.per_hour, headroom)
@@ -155,6 +379,8 @@ class RateBudget:
         self.throttled_seconds = 0.0
         #: 429 episodes seen (each halves the rates once).
         self.penalties = 0
+        #: 429s reported, episodes or not.
+        self.rate_limited = 0
         #: Slots handed out.
         self.reservations = 0
 
@@ -195,21 +421,57 @@ class RateBudget:
             self._recover(now)
             return (self._earliest(group, now) - now) / self.time_scale
 
+    def _charge(self, keys: tuple[str | None, ...], at: float) -> None:
+        for key in keys:
+            if key in self._minute:
+                self._minute[key].charge(at, self._factor)
+            if key in self._hour:
+                self._hour[key].charge(at)
+
+    def claim(self, group: str | None = None, *, booked: bool = False) -> tuple[float, bool]:
+        """One step of :meth:`acquire` (see :meth:`RequestBudget.claim`)."""
+        with self._lock:
+            now = self._now()
+            self._recover(now)
+            interval = 1.0 / (self._minute[None].rate * self._factor)
+            if booked:
+                at = max(now, self._minute[None].earliest(now, self._factor))
+                done = at <= now + interval
+                keys: tuple[str | None, ...] = (None,)
+                at = max(at, self._paused_until) if done else now
+            else:
+                at = self._earliest(group, now)
+                done = group is None or at <= self._earliest(None, now) + interval
+                keys = _keys(group) if done else (group,)
+            if done or not booked:
+                self._charge(keys, at)
+            wait = (at - now) / self.time_scale
+            self.throttled_seconds += wait
+            if done:
+                self.reservations += 1
+        self.report()
+        return wait, done
+
+    async def aclaim(self, group: str | None = None, *, booked: bool = False) -> tuple[float, bool]:
+        """:meth:`claim` (it never blocks: the budget is in memory)."""
+        return self.claim(group, booked=booked)
+
     def reserve(self, group: str | None = None) -> float:
         """Reserve a slot for one request; return the real seconds to wait before sending it."""
         with self._lock:
             now = self._now()
             self._recover(now)
             at = self._earliest(group, now)
-            for key in _keys(group):
-                if key in self._minute:
-                    self._minute[key].charge(at, self._factor)
-                if key in self._hour:
-                    self._hour[key].charge(at)
+            self._charge(_keys(group), at)
             wait = (at - now) / self.time_scale
             self.throttled_seconds += wait
             self.reservations += 1
-            return wait
+        self.report()
+        return wait
+
+    async def areserve(self, group: str | None = None) -> float:
+        """:meth:`reserve` (it never blocks: the budget is in memory)."""
+        return self.reserve(group)
 
     def penalize(self, retry_after: float | None = None) -> None:
         """Record a 429: pause every caller ``retry_after`` real seconds and halve the rates.
@@ -224,43 +486,32 @@ class RateBudget:
             if now >= self._paused_until:
                 self._factor = max(MIN_FACTOR, self._factor / 2)
                 self.penalties += 1
+            self.rate_limited += 1
             self._paused_until = max(self._paused_until, now + pause)
+        self.report()
 
-    def acquire(
-        self,
-        group: str | None = None,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        notify: Callable[[float], None] | None = None,
-    ) -> None:
-        """Reserve a slot and sleep until it comes, sitting out any 429 pause begun meanwhile.
-
-        ``notify`` is called once with the wait before sleeping, when there is one.
-        """
-        wait = self.reserve(group)
-        if wait > 0 and notify is not None:
-            notify(wait)
-        while wait > 0:
-            sleep(wait)
-            wait = self.pause_left()
-
-    async def aacquire(
-        self,
-        group: str | None = None,
-        *,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        notify: Callable[[float], None] | None = None,
-    ) -> None:
-        """Async :meth:`acquire`."""
-        wait = self.reserve(group)
-        if wait > 0 and notify is not None:
-            notify(wait)
-        while wait > 0:
-            await sleep(wait)
-            wait = self.pause_left()
+    def state(self) -> BudgetState:
+        """The budget's state now (rates scaled by the share and by any 429 slow-down)."""
+        with self._lock:
+            now = self._now()
+            self._recover(now)
+            per_minute = {
+                "global" if key is None else key: bucket.rate * 60.0 * self._factor
+                for key, bucket in self._minute.items()
+            }
+            return BudgetState(
+                factor=self._factor,
+                per_minute=per_minute,
+                pause_left=max(0.0, (self._paused_until - now) / self.time_scale),
+                granted=self.reservations,
+                waited=self.throttled_seconds,
+                rate_limited=self.rate_limited,
+                penalties=self.penalties,
+                store="process" if self.share == 1 else f"process (share {self.share:g})",
+            )
 
 
-_BUDGETS: dict[tuple[str, str], RateBudget] = {}
+_BUDGETS: dict[tuple[str, str], RequestBudget] = {}
 _BUDGETS_LOCK = threading.Lock()
 
 
@@ -273,6 +524,14 @@ def _with_hourly(group_limits: Mapping[str, float | Limit]) -> dict[str, float |
     return limits
 
 
+def _with_global(
+    requests_per_minute: float, group_limits: Mapping[str, float | Limit]
+) -> dict[str | None, Limit]:
+    limits: dict[str | None, Limit] = {None: Limit(requests_per_minute)}
+    limits.update(_as_limits(group_limits))
+    return limits
+
+
 def get_budget(
     key: tuple[str, str],
     *,
@@ -280,26 +539,50 @@ def get_budget(
     group_limits: Mapping[str, float | Limit],
     headroom: float = HEADROOM,
     burst: float = BURST,
+    share: float = 1.0,
+    store_url: str | None = None,
     time_scale: float = 1.0,
     clock: Callable[[], float] = time.monotonic,
-) -> RateBudget:
+) -> RequestBudget:
     """Return the process-wide budget for ``key`` (host, token digest), creating it once.
+
+    Without ``store_url`` that is a :class:`RateBudget` scaled by ``share``. With one (a
+    ``redis://`` or ``rediss://`` URL, or the id of an Airflow connection to Redis) it is a
+    :class:`~airflow_provider_hex.hooks.budget_redis.RedisBudget` shared by every process
+    that uses the token, standing in with the scaled in-process budget while Redis is out.
 
     The first caller's settings win; later callers share that budget. Groups of
     :data:`DOCUMENTED_HOURLY` given as a bare per-minute number get Hex's hourly limit too.
     A benchmark against a fast simulated clock calls this first with its ``time_scale``.
     """
     with _BUDGETS_LOCK:
-        budget = _BUDGETS.get(key)
+        budget: RequestBudget | None = _BUDGETS.get(key)
         if budget is None:
-            budget = RateBudget(
+            limits = _with_hourly(group_limits)
+            local = RateBudget(
                 requests_per_minute=requests_per_minute,
-                group_limits=_with_hourly(group_limits),
+                group_limits=limits,
                 headroom=headroom,
                 burst=burst,
+                share=share,
                 time_scale=time_scale,
                 clock=clock,
+                name=key[0],
             )
+            budget = local
+            if store_url:
+                from airflow_provider_hex.hooks.budget_redis import RedisBudget
+
+                budget = RedisBudget(
+                    store_url,
+                    key=key,
+                    limits=_with_global(requests_per_minute, limits),
+                    headroom=headroom,
+                    burst=burst,
+                    fallback=local,
+                    time_scale=time_scale,
+                    clock=clock,
+                )
             _BUDGETS[key] = budget
         return budget
 
@@ -307,4 +590,9 @@ def get_budget(
 def reset_budgets() -> None:
     """Forget every budget (for tests)."""
     with _BUDGETS_LOCK:
+        budgets = list(_BUDGETS.values())
         _BUDGETS.clear()
+    for budget in budgets:
+        close = getattr(budget, "close", None)
+        if close is not None:
+            close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import json
 import logging
 import math
 from dataclasses import dataclass, field
@@ -31,8 +32,11 @@ _POSITIVE = frozenset(
         "requests_per_minute",
         "status_reads_per_minute",
         "run_starts_per_minute",
+        "rate_budget_share",
     }
 )
+#: Extras that may not exceed one (shares).
+_AT_MOST_ONE = frozenset({"rate_budget_share"})
 #: Prefix older Airflow connection forms put before a provider's extra field names.
 _FORM_PREFIX = "extra__hex__"
 
@@ -85,7 +89,62 @@ def normalize_host(host: str | None, port: int | None = None) -> str:
     return f"{parts.scheme}://{netloc}{path}"
 
 
+def _store_url(value: Any) -> str:
+    """Check ``rate_budget_url``: a redis:// or rediss:// URL, or an Airflow connection id."""
+    text = str(value).strip()
+    if "://" not in text:
+        if not text.replace("_", "").replace("-", "").replace(".", "").isalnum():
+            raise HexInvalidArgumentError(
+                "extra.rate_budget_url",
+                text,
+                "expected redis://host:6379/0, rediss://... or an Airflow connection id",
+            )
+        return text
+    parts = urlsplit(text)
+    # The URL may hold the store's password: never echo it.
+    shown = f"{parts.scheme}://{parts.hostname or ''}"
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise HexInvalidArgumentError(
+            "extra.rate_budget_url", shown, "expected a redis:// or rediss:// URL with a host"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise HexInvalidArgumentError(
+            "extra.rate_budget_url", shown, "the port is not a number"
+        ) from None
+    return text
+
+
+def connection_extra(conn: Any) -> dict[str, Any]:
+    """An Airflow connection's extra fields, parsed here from its JSON text.
+
+    Not through ``extra_dejson``: on Airflow 3.0 that asks the supervisor to mask the extra
+    synchronously, which raises inside a triggerer's event loop as soon as a connection has
+    any extra field.
+    """
+    raw = getattr(conn, "extra", None)
+    if isinstance(raw, dict):
+        return raw
+    if not isinstance(raw, str):
+        return dict(getattr(conn, "extra_dejson", None) or {})
+    try:
+        extra = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        extra = None
+    if not isinstance(extra, dict):
+        where = (
+            f"the connection {conn.conn_id!r}" if getattr(conn, "conn_id", None) else "a connection"
+        )
+        raise HexInvalidArgumentError(
+            "extra", "<not shown>", f"the extra of {where} must be a JSON object"
+        )
+    return extra
+
+
 def _coerce(name: str, kind: type, value: Any) -> Any:
+    if kind is str:
+        return _store_url(value)
     if kind is bool:
         if isinstance(value, bool):
             return value
@@ -107,6 +166,8 @@ def _coerce(name: str, kind: type, value: Any) -> Any:
     if number < 0 or (number == 0 and name in _POSITIVE):
         limit = "above zero" if name in _POSITIVE else "zero or more"
         raise HexInvalidArgumentError(f"extra.{name}", value, f"must be {limit}")
+    if number > 1 and name in _AT_MOST_ONE:
+        raise HexInvalidArgumentError(f"extra.{name}", value, "must be at most 1")
     return number
 
 
@@ -141,6 +202,9 @@ class HexSettings:
     status_reads_per_minute: float = 30.0
     run_starts_per_minute: float = 20.0
     rate_budget: bool = True
+    # May hold the store's password: kept out of the repr.
+    rate_budget_url: str = field(default="", repr=False)
+    rate_budget_share: float = 1.0
 
     @property
     def api_url(self) -> str:

@@ -27,7 +27,7 @@ from airflow_provider_hex.exceptions import (
     describe_body,
     error_from_response,
 )
-from airflow_provider_hex.hooks.budget import RateBudget, get_budget
+from airflow_provider_hex.hooks.budget import RequestBudget, get_budget
 from airflow_provider_hex.hooks.retry import (
     Attempt,
     httpx_failure,
@@ -136,11 +136,13 @@ class Transport:
         self._sleep = sleep
         self._asleep = asleep
         self.auth = BearerAuth(settings.token)
-        self.budget: RateBudget | None = None
+        self.budget: RequestBudget | None = None
         if settings.rate_budget:
             self.budget = get_budget(
                 settings.budget_key,
                 requests_per_minute=settings.requests_per_minute,
+                share=settings.rate_budget_share,
+                store_url=settings.rate_budget_url or None,
                 group_limits={
                     STATUS_GROUP: settings.status_reads_per_minute,
                     RUN_START_GROUP: settings.run_starts_per_minute,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
 import itertools
+import logging
+import random
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -287,3 +291,91 @@ def test_one_budget_per_host_and_token_and_the_first_settings_win() -> None:
     assert other is not first
     reset_budgets()
     assert get_budget(("h", "t1"), requests_per_minute=60, group_limits={}) is not first
+
+
+def acquire_times(
+    budget: Any, clock: FakeClock, groups: list[str | None]
+) -> list[tuple[str | None, float]]:
+    """(group, send time) of requests that all start waiting now, each doing what
+    ``acquire`` does: claim, sleep, and take the next step until its slot is booked."""
+    start = clock.now
+    sent: list[tuple[str | None, float]] = []
+    asking = [(clock.now, index, group, False) for index, group in enumerate(groups)]
+    heapq.heapify(asking)
+    while asking:
+        at, index, group, booked = heapq.heappop(asking)
+        clock.now = max(clock.now, at)
+        wait, done = budget.claim(group, booked=booked)
+        if done:
+            sent.append((group, clock.now + wait))
+        else:
+            heapq.heappush(asking, (clock.now + wait, index, group, not booked))
+    clock.now = start
+    return sent
+
+
+def test_run_starts_waiting_for_the_hour_do_not_hold_up_other_requests(clock: FakeClock) -> None:
+    budget = RateBudget(
+        requests_per_minute=60, group_limits={STARTS: Limit(20, 60), STATUS: 30}, clock=clock
+    )
+    booked = acquire_times(budget, clock, [STARTS] * 54)  # the hour's run starts
+    clock.now = max(at for _, at in booked)
+
+    held = [budget.claim(STARTS) for _ in range(6)]
+    wait, done = budget.claim(STATUS)
+
+    assert done
+    assert wait < 60.0  # not behind the next hour
+    assert not any(done for _, done in held)
+    assert min(wait for wait, _ in held) > 3000.0
+
+
+def test_one_step_reservations_would_hold_everything_up_for_the_hour(clock: FakeClock) -> None:
+    budget = RateBudget(
+        requests_per_minute=60, group_limits={STARTS: Limit(20, 60), STATUS: 30}, clock=clock
+    )
+    for _ in range(60):
+        budget.reserve(STARTS)
+
+    assert budget.reserve(STATUS) > 3600.0  # why acquire() takes two steps
+
+
+def test_two_step_acquisitions_keep_every_limit(clock: FakeClock) -> None:
+    budget = RateBudget(
+        requests_per_minute=60, group_limits={STARTS: Limit(20, 60), STATUS: 30}, clock=clock
+    )
+    groups: list[str | None] = [STARTS] * 70 + [STATUS] * 100 + [None] * 100
+    random.Random(3).shuffle(groups)
+
+    sent = acquire_times(budget, clock, groups)
+
+    assert len(sent) == 270
+    every = [at for _, at in sent]
+    starts = [at for group, at in sent if group == STARTS]
+    assert most_in_any_window(every, 60.0) <= 60
+    assert most_in_any_window([at for group, at in sent if group == STATUS], 60.0) <= 30
+    assert most_in_any_window(starts, 60.0) <= 20
+    assert most_in_any_window(starts, 3600.0) <= 60
+    # Status reads and plain requests did not wait for the run starts' next hour.
+    assert max(at for group, at in sent if group != STARTS) < clock.now + 3600.0
+
+
+def test_the_state_is_logged_at_debug_and_summarised_at_info_when_it_changes(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="airflow_provider_hex.budget")
+    budget = RateBudget(requests_per_minute=60, group_limits={STATUS: 30}, clock=clock)
+
+    budget.reserve(STATUS)
+    budget.reserve(STATUS)  # within DEBUG_EVERY of the first: not logged again
+    budget.penalize(7.0)
+    clock.now += 8.0
+    budget.reserve()
+
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert [level for level, _ in lines] == ["DEBUG", "INFO", "INFO"]
+    assert "granted 1, waited 0.0s, 429s 0" in lines[0][1]
+    assert "global 54.0/min, hex-api 27.0/min" in lines[0][1]
+    assert "paused 7.0s after a 429; rates at 50%" in lines[1][1]
+    assert "paused" not in lines[2][1]  # the pause is over: a new summary
+    assert "429s 1" in lines[2][1]
