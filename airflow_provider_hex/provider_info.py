@@ -71,6 +71,16 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {"integration-name": "Hex", "python-modules": ["airflow_provider_hex.triggers.hex"]}
         ],
+        "asset-uris": [
+            {
+                "schemes": ["hex"],
+                "handler": "airflow_provider_hex.assets.sanitize_uri",
+                "factory": "airflow_provider_hex.assets.create_asset",
+                "to_openlineage_converter": (
+                    "airflow_provider_hex.assets.convert_asset_to_openlineage"
+                ),
+            }
+        ],
         "connection-types": [
             {
                 "connection-type": "hex",
