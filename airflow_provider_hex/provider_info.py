@@ -62,6 +62,9 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_hex.operators.projects",
                     "airflow_provider_hex.operators.guides",
                     "airflow_provider_hex.operators.admin",
+                    "airflow_provider_hex.operators.data_connections",
+                    "airflow_provider_hex.operators.semantic",
+                    "airflow_provider_hex.operators.project_admin",
                 ],
             }
         ],

@@ -264,3 +264,92 @@ class Page(TypedDict, Generic[T]):
     values: list[T]
     after: str | None
     before: str | None
+
+
+class SchemaObjectType(StrEnum):
+    """What a data-connection schema update names: a database, a schema or a table."""
+
+    DATABASE = "DATABASE"
+    SCHEMA = "SCHEMA"
+    TABLE = "TABLE"
+
+
+class SemanticObjectType(StrEnum):
+    """What a semantic-project update names: a dataset or a view."""
+
+    DATASET = "DATASET"
+    VIEW = "VIEW"
+
+
+class StatusUpdate(TypedDict):
+    """One status change in a batch: object type, name, and a status name or None (remove).
+
+    ``name`` is plain for a database and qualified for schemas and tables
+    (``"analytics.public"``, ``"analytics.public.orders"``).
+    """
+
+    type: str
+    name: str
+    status: str | None
+
+
+class NamedStatus(TypedDict):
+    """An object's status after an update (None: no status)."""
+
+    name: str
+    status: str | None
+
+
+class SchemaUpdateResult(TypedDict):
+    """The answer to UpdateDataConnectionSchema: ``updated`` holds databases, schemas, tables."""
+
+    updated: dict[str, list[NamedStatus]]
+
+
+class SemanticUpdateResult(TypedDict):
+    """The answer to UpdateSemanticProject: ``updated`` holds datasets and views."""
+
+    updated: dict[str, list[NamedStatus]]
+
+
+class SemanticIngestResult(TypedDict):
+    """The answer to IngestSemanticProject: what was synced, and any warnings or problems."""
+
+    traceId: str
+    contents: list[str]
+    warnings: NotRequired[list[str]]
+    skipped: NotRequired[dict[str, Any]]
+    problems: NotRequired[list[dict[str, Any]]]
+    debug: NotRequired[dict[str, Any]]
+
+
+class QueriedTable(TypedDict):
+    """A warehouse table a published project queries (GetQueriedTables)."""
+
+    dataConnectionId: str
+    dataConnectionName: str
+    tableName: str
+
+
+class DataConnectionDetails(TypedDict):
+    """A data connection in full (Get/Create/EditDataConnection); secrets are never included."""
+
+    id: str
+    name: str
+    type: str
+    connectionDetails: dict[str, Any] | None
+    connectViaSsh: bool
+    includeMagic: bool
+    allowWritebackCells: bool
+    schemaRefreshAccess: str
+    sharing: dict[str, Any]
+    description: NotRequired[str]
+    schemaFilters: NotRequired[dict[str, Any]]
+    schemaRefreshSchedule: NotRequired[dict[str, Any] | None]
+
+
+class ProjectExport(TypedDict):
+    """The answer to ExportProject: a file name and the project as ``.hex.yaml`` text."""
+
+    filename: str
+    content: str

@@ -129,3 +129,55 @@ def require_access_map(argument: str, value: Any, enum: type[E]) -> dict[str, E]
         require_uuid(f"{argument} key", key): require_enum(f"{argument}[{key!r}]", level, enum)
         for key, level in value.items()
     }
+
+
+def require_status_updates(argument: str, value: Any, types: type[E]) -> list[dict[str, Any]]:
+    """Check a batch of status changes: ``[{"type", "name", "status"}, ...]``.
+
+    ``type`` must be a member of ``types``; ``name`` a non-empty string; ``status`` a status
+    name or None (None removes the status, and must be written out). An empty batch, an
+    unknown key and the same object named twice are refused, so Hex's all-or-nothing batch
+    is checked in full before it is sent.
+    """
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
+        raise HexInvalidArgumentError(argument, value, "expected a list of updates")
+    if not value:
+        raise HexInvalidArgumentError(argument, value, "names nothing to update")
+    batch: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for i, update in enumerate(value):
+        where = f"{argument}[{i}]"
+        if not isinstance(update, Mapping):
+            raise HexInvalidArgumentError(where, update, 'expected {"type", "name", "status"}')
+        extra = sorted(set(update) - {"type", "name", "status"})
+        if extra:
+            raise HexInvalidArgumentError(where, update, f"unknown key(s): {', '.join(extra)}")
+        if "status" not in update:
+            raise HexInvalidArgumentError(
+                where, update, "give status: a status name, or None to remove the status"
+            )
+        kind = require_enum(f"{where}['type']", update.get("type"), types)
+        name = require_text(f"{where}['name']", update.get("name"))
+        status = update["status"]
+        if status is not None:
+            require_text(f"{where}['status']", status)
+        if (kind.value, name) in seen:
+            raise HexInvalidArgumentError(where, update, f"{kind.value} {name!r} is named twice")
+        seen.add((kind.value, name))
+        batch.append({"type": kind.value, "name": name, "status": status})
+    return batch
+
+
+#: Named versions ExportProject takes besides a published version number.
+EXPORT_VERSIONS = ("draft", "latest")
+
+
+def require_export_version(argument: str, value: Any) -> int | str:
+    """Check an export version: ``"draft"``, ``"latest"`` or a published version >= 1."""
+    if value in EXPORT_VERSIONS:
+        return str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise HexInvalidArgumentError(
+        argument, value, "expected 'draft', 'latest' or a version number >= 1"
+    )

@@ -22,14 +22,27 @@ from airflow_provider_hex.connection_form import (
 )
 from airflow_provider_hex.exceptions import HexAuthError, HexError, HexInvalidArgumentError
 from airflow_provider_hex.hooks.api_cells import CellsAPI
+from airflow_provider_hex.hooks.api_data import DataAPI
 from airflow_provider_hex.hooks.api_guides import GuidesAPI
+from airflow_provider_hex.hooks.api_project_admin import ProjectAdminAPI
 from airflow_provider_hex.hooks.api_projects import ProjectsAPI
 from airflow_provider_hex.hooks.api_runs import RunsAPI
+from airflow_provider_hex.hooks.api_semantic import SemanticAPI
 from airflow_provider_hex.hooks.api_workspace import WorkspaceAPI
 from airflow_provider_hex.hooks.base import HexHookBase
 
 
-class HexHook(RunsAPI, ProjectsAPI, CellsAPI, WorkspaceAPI, GuidesAPI, HexHookBase):
+class HexHook(
+    RunsAPI,
+    ProjectsAPI,
+    ProjectAdminAPI,
+    CellsAPI,
+    WorkspaceAPI,
+    DataAPI,
+    SemanticAPI,
+    GuidesAPI,
+    HexHookBase,
+):
     """Talk to the Hex API through an Airflow connection of type ``hex``.
 
     :param hex_conn_id: the Airflow connection; its password is the API token and its host

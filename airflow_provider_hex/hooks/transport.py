@@ -49,8 +49,17 @@ USER_AGENT = f"airflow-provider-hex/{__version__}"
 STATUS_GROUP = "hex-api"
 CONTENT_GROUP = "hex-api-30rpm"
 RUN_START_GROUP = "hex-run-kernel"
+SEMANTIC_INGEST_GROUP = "hex-semantic-ingest"
 
 R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class FormBody:
+    """A request body that is not JSON (a ``multipart/form-data`` upload): bytes and type."""
+
+    data: bytes = field(repr=False)
+    content_type: str
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,9 @@ class HexRequest:
         answer 204 or nothing useful).
     :ivar if_lost: what an unanswered non-idempotent call may have done, for its error.
     :ivar headers: extra headers the operation takes (never the token).
+    :ivar form: a non-JSON body to send instead of ``body`` (a file upload).
+    :ivar secrets: values the request carries that must not appear in any error (passwords
+        of a data connection...); cut out of Hex's answers like the token.
     """
 
     method: str
@@ -73,6 +85,8 @@ class HexRequest:
     expect_object: bool = True
     if_lost: str = "it may have taken effect; check before sending it again"
     headers: tuple[tuple[str, str], ...] = ()
+    form: FormBody | None = field(default=None, compare=False)
+    secrets: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def query(self) -> list[tuple[str, str | int | float | bool | None]]:
         """Query parameters with ``None`` dropped, lists repeated, booleans as true/false."""
@@ -128,6 +142,7 @@ class Transport:
                     STATUS_GROUP: settings.status_reads_per_minute,
                     CONTENT_GROUP: 30.0,
                     RUN_START_GROUP: settings.run_starts_per_minute,
+                    SEMANTIC_INGEST_GROUP: 3.0,
                 },
             )
 
@@ -143,13 +158,17 @@ class Transport:
     def headers(self, request: HexRequest) -> dict[str, str]:
         """Return the headers of ``request`` (:attr:`auth` adds the token, not this)."""
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-        if request.body is not None:
+        if request.form is not None:
+            headers["Content-Type"] = request.form.content_type
+        elif request.body is not None:
             headers["Content-Type"] = "application/json"
         headers.update(request.headers)
         return headers
 
     def content(self, request: HexRequest) -> bytes | None:
-        """Encode the request body as JSON."""
+        """Encode the request body as JSON (or return the form body as it is)."""
+        if request.form is not None:
+            return request.form.data
         return None if request.body is None else json.dumps(request.body).encode()
 
     def timeouts(self) -> tuple[float, float]:
@@ -218,12 +237,15 @@ class Transport:
             )
         return wait
 
-    def _redact(self, text: str) -> str:
-        return text.replace(self.settings.token, "<token hidden>")
+    def _redact(self, text: str, secrets: tuple[str, ...] = ()) -> str:
+        text = text.replace(self.settings.token, "<token hidden>")
+        for secret in secrets:
+            text = text.replace(secret, "<secret hidden>")
+        return text
 
     def result(self, request: HexRequest, status: int, text: str, headers: Any) -> Any:
         """Parse a final answer: JSON on success, the mapped exception otherwise."""
-        text = self._redact(text)
+        text = self._redact(text, request.secrets)
         if 200 <= status < 300:
             return self._success(request, status, text, headers.get("Content-Type", ""))
         if 300 <= status < 400:

@@ -17,6 +17,7 @@ from .errors import ApiError, ErrorStyle, error_body, render_error
 from .faults import STATUS_KINDS, Fault, FaultQueue
 from .limits import RateLimiter, RateLimits
 from .models import RunScript
+from .multipart import is_multipart, parse_form
 from .recorder import RecordedRequest, RequestLog, redact_headers
 from .router import Request, Response, Route
 from .routes import build_router
@@ -101,7 +102,7 @@ class App:
         if control.is_control_path(path):
             return control.handle(self, method, path, query, raw_body)
         trace_id = str(uuid.uuid4())
-        body, body_ok = _parse_body(raw_body)
+        body, body_ok = _parse_body(raw_body, _content_type(headers))
         record = RecordedRequest(
             method,
             path,
@@ -195,10 +196,17 @@ class App:
             return Response(500, error_body(route.style, 500, trace))
 
 
-def _parse_body(raw: bytes) -> tuple[Any, bool]:
-    """Return (parsed JSON | None | raw text, whether the body was acceptable)."""
+def _content_type(headers: dict[str, str]) -> str:
+    return next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+
+
+def _parse_body(raw: bytes, content_type: str = "") -> tuple[Any, bool]:
+    """Return (parsed JSON | form | None | raw text, whether the body was acceptable)."""
     if not raw.strip():
         return None, True
+    if is_multipart(content_type):
+        form = parse_form(raw, content_type)
+        return form, form is not None
     text = raw.decode("utf-8", errors="replace")
     try:
         return json.loads(text), True

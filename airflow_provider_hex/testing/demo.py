@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 
+from .catalog import SemanticProject
 from .models import Cell, Guide, Run, RunScript
 from .state import DEFAULT_STATUSES, TOKEN_USER_ID, Workspace
 
@@ -48,6 +49,13 @@ FINANCE_GROUP_ID = "812f39bb-0ca4-475d-bc83-db3e7a60acb6"
 SALES_COLLECTION_ID = "d7721419-d7e8-4e08-a697-32d9a6dcd22a"
 SNOWFLAKE_CONNECTION_ID = "04ca4a56-3118-4a14-a171-f911c7ea3f73"
 POSTGRES_CONNECTION_ID = "e2ab9846-0346-4d9d-9dad-25641d7fc3fc"
+#: Tables of the Snowflake connection's schema (databases and schemas follow from them).
+SNOWFLAKE_TABLES = (
+    "ANALYTICS.PUBLIC.ORDERS",
+    "ANALYTICS.PUBLIC.CUSTOMERS",
+    "ANALYTICS.STAGING.RAW_ORDERS",
+)
+SEMANTIC_PROJECT_ID = "3b0c7d1e-6f2a-4e59-8c41-9d2e7a5b6c10"
 
 INTRO_CELL_ID = "548d37a1-5c2f-4464-b14b-f9feada08c56"
 ORDERS_CELL_ID = "95ce0b43-2a78-4161-b12a-e715474d967d"
@@ -90,8 +98,10 @@ __all__ = [
     "POSTGRES_CONNECTION_ID",
     "SALES_COLLECTION_ID",
     "SECTION_CELL_ID",
+    "SEMANTIC_PROJECT_ID",
     "SLOW_PROJECT_ID",
     "SNOWFLAKE_CONNECTION_ID",
+    "SNOWFLAKE_TABLES",
     "STYLE_GUIDE_ID",
     "SUMMARY_CELL_ID",
     "SUMMARY_CELL_LABEL",
@@ -256,11 +266,22 @@ def _seed_cells(ws: Workspace) -> None:
         ws.add_cell(cell)
 
 
+def _seed_catalog(ws: Workspace) -> None:
+    schema = ws.catalog.schema(SNOWFLAKE_CONNECTION_ID)
+    for table in SNOWFLAKE_TABLES:
+        schema.add_table(table)
+    ws.catalog.queried_tables[DEMO_PROJECT_ID] = [(SNOWFLAKE_CONNECTION_ID, SNOWFLAKE_TABLES[0])]
+    ws.catalog.semantic_projects[SEMANTIC_PROJECT_ID] = SemanticProject(
+        SEMANTIC_PROJECT_ID, "Sales semantic model", datasets={"orders": None}
+    )
+
+
 def seed(ws: Workspace) -> None:
     """Fill ``ws`` with the demo users, groups, collection, connections, projects, cells, guides."""
     _seed_people(ws)
     _seed_projects(ws)
     _seed_cells(ws)
+    _seed_catalog(ws)
     ws.guides[STYLE_GUIDE_ID] = Guide(
         STYLE_GUIDE_ID, "style-guide.md", None, "# House style\nUse ISO dates."
     )

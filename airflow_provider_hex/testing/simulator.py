@@ -11,13 +11,14 @@ from urllib.parse import quote
 
 from . import demo
 from .app import App
+from .catalog import SemanticProject
 from .clock import SimClock
 from .faults import Fault
 from .limits import RateLimits
 from .models import RunScript
 from .recorder import RecordedRequest
 from .server import SimHTTPServer, require_loopback
-from .state import Workspace
+from .state import Workspace, new_id
 
 DEFAULT_TOKEN = "hxtp_simulator_token"
 
@@ -146,6 +147,84 @@ class HexSimulator:
         ``extra`` may hold ``description``, ``status``, ``categories`` and ``archived``.
         """
         return self._app.add_project(title, project_id, published, scripts, input_params, **extra)
+
+    def add_data_connection(
+        self,
+        name: str,
+        conn_type: str = "snowflake",
+        details: dict[str, Any] | None = None,
+        *,
+        tables: Iterable[str] = (),
+        description: str | None = None,
+        connection_id: str | None = None,
+    ) -> str:
+        """Add a data connection and return its id.
+
+        ``tables`` are its tables by qualified name (``db.schema.table``, or
+        ``schema.table`` for a warehouse without databases); their databases and schemas
+        are added too, all without a status, for UpdateDataConnectionSchema to act on.
+        """
+        with self._app.lock:
+            if connection_id is not None:
+                connection_id = connection_id.lower()
+            conn = self._app.ws.add_data_connection(
+                name,
+                conn_type,
+                dict(details or {}),
+                description=description,
+                connection_id=connection_id,
+            )
+            schema = self._app.ws.catalog.schema(conn.id)
+            for table in tables:
+                schema.add_table(table)
+            return conn.id
+
+    def set_queried_tables(self, project_id: str, tables: Iterable[tuple[str, str]]) -> None:
+        """Declare the tables a project queries, as ``(data connection id, table name)``.
+
+        GetQueriedTables answers these (with the connection's name) for a published
+        project. The connections must exist (:meth:`add_data_connection`).
+        """
+        with self._app.lock:
+            project = self._app.ws.project(project_id)
+            entries = [(conn_id.lower(), table) for conn_id, table in tables]
+            unknown = [c for c, _ in entries if c not in self._app.ws.data_connections]
+            if unknown:
+                raise ValueError(f"unknown data connection(s): {', '.join(unknown)}")
+            self._app.ws.catalog.queried_tables[project.id] = entries
+
+    def add_semantic_project(
+        self,
+        name: str,
+        *,
+        datasets: Iterable[str] = (),
+        views: Iterable[str] = (),
+        semantic_project_id: str | None = None,
+    ) -> str:
+        """Add a semantic project with the given datasets and views; return its id."""
+        project = SemanticProject(
+            (semantic_project_id or new_id()).lower(),
+            name,
+            datasets=dict.fromkeys(datasets),
+            views=dict.fromkeys(views),
+        )
+        with self._app.lock:
+            self._app.ws.catalog.semantic_projects[project.id] = project
+        return project.id
+
+    def disable_operation(self, operation: str) -> None:
+        """Answer 403 to a Hex operation, as a workspace without it would (e.g. ExportProject).
+
+        Works for the operations Hex offers only to some workspaces: ExportProject,
+        GetQueriedTables, IngestSemanticProject, UpdateSemanticProject.
+        """
+        with self._app.lock:
+            self._app.ws.catalog.disabled_operations.add(operation)
+
+    def enable_operation(self, operation: str) -> None:
+        """Undo :meth:`disable_operation`."""
+        with self._app.lock:
+            self._app.ws.catalog.disabled_operations.discard(operation)
 
     def add_fault(self, fault: Fault) -> None:
         """Queue a fault for the next matching request(s)."""

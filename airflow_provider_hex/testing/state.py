@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from .catalog import Catalog
 from .clock import SimClock
 from .errors import ApiError
 from .models import (
@@ -40,7 +41,8 @@ class Workspace:
 
     Callers hold the simulator's lock while reading or changing it. Handy attributes for
     assertions: ``projects``, ``runs``, ``cells``, ``users``, ``groups``, ``collections``,
-    ``data_connections``, ``guides`` (all dicts keyed by id) and ``statuses``.
+    ``data_connections``, ``guides`` (all dicts keyed by id), ``statuses`` and ``catalog``
+    (schemas, queried tables, semantic projects: :mod:`.catalog`).
     """
 
     def __init__(self, clock: SimClock, token: str) -> None:
@@ -58,6 +60,7 @@ class Workspace:
         self.data_connections: dict[str, DataConnection] = {}
         self.guides: dict[str, Guide] = {}
         self.statuses: list[str] = list(DEFAULT_STATUSES)
+        self.catalog = Catalog()
         self.token_user_id = TOKEN_USER_ID
         self.org_id = ORG_ID
         self.add_user("Sim Admin", "admin@example.com", "ADMIN", user_id=TOKEN_USER_ID)

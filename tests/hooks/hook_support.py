@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+if TYPE_CHECKING:
+    from airflow_provider_hex.hooks.hex import HexHook
 
 API = "https://app.hex.tech/api/v1"
 PROJECT = "5a8591dd-4039-49df-9202-96385ba3eff8"
@@ -51,3 +58,43 @@ class Sleeps(list[float]):
 def conn_json(host: str, token: str, **extra: object) -> str:
     """An ``AIRFLOW_CONN_*`` value for a Hex connection."""
     return json.dumps({"conn_type": "hex", "host": host, "password": token, "extra": extra})
+
+
+@dataclass
+class Case:
+    """One hook call and the request it must send."""
+
+    call: Callable[[HexHook], Any]
+    method: str
+    path: str
+    query: dict[str, list[str]] = field(default_factory=dict)
+    body: Any = None
+    status: int = 200
+    answer: Any = None
+    result: Any = None
+
+
+def check_case(hook: HexHook, requests_mock: Any, case: Case) -> None:
+    """Make the call of ``case`` against requests-mock; check the one request it sent (method,
+    path, query, JSON body, headers) and the parsed result."""
+    answer: dict[str, Any] = {"status_code": case.status}
+    if case.answer is not None:
+        answer["json"] = case.answer
+    requests_mock.register_uri(case.method, API + case.path, **answer)
+
+    result = case.call(hook)
+
+    assert requests_mock.call_count == 1
+    sent = requests_mock.last_request
+    assert sent.method == case.method
+    assert urlsplit(sent.url).path == "/api/v1" + case.path
+    assert parse_qs(urlsplit(sent.url).query, keep_blank_values=True) == case.query
+    if case.body is None:
+        assert sent.body is None
+        assert "Content-Type" not in sent.headers
+    else:
+        assert sent.headers["Content-Type"] == "application/json"
+        assert sent.json() == case.body
+    assert sent.headers["Accept"] == "application/json"
+    assert sent.headers["User-Agent"].startswith("airflow-provider-hex/")
+    assert result == case.result

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hook_support import (
@@ -20,6 +18,8 @@ from hook_support import (
     RUN_STARTED,
     USER,
     USER2,
+    Case,
+    check_case,
 )
 
 from airflow_provider_hex.hooks.hex import HexHook
@@ -33,20 +33,6 @@ USER_OBJ = {"id": USER, "email": "a@example.com"}
 PAGE = {"values": [{"id": "x"}], "pagination": {"after": "c2", "before": None}}
 PAGE_RESULT = {"values": [{"id": "x"}], "after": "c2", "before": None}
 SHARING = {"project": PROJECT_OBJ, "errors": []}
-
-
-@dataclass
-class Case:
-    """One hook call and the request it must send."""
-
-    call: Callable[[HexHook], Any]
-    method: str
-    path: str
-    query: dict[str, list[str]] = field(default_factory=dict)
-    body: Any = None
-    status: int = 200
-    answer: Any = None
-    result: Any = None
 
 
 CASES: dict[str, Case] = {
@@ -541,27 +527,7 @@ CASES: dict[str, Case] = {
 def test_hook_method_sends_documented_request_and_parses_answer(
     hook: HexHook, requests_mock: Any, case: Case
 ) -> None:
-    answer: dict[str, Any] = {"status_code": case.status}
-    if case.answer is not None:
-        answer["json"] = case.answer
-    requests_mock.register_uri(case.method, API + case.path, **answer)
-
-    result = case.call(hook)
-
-    assert requests_mock.call_count == 1
-    sent = requests_mock.last_request
-    assert sent.method == case.method
-    assert urlsplit(sent.url).path == "/api/v1" + case.path
-    assert parse_qs(urlsplit(sent.url).query, keep_blank_values=True) == case.query
-    if case.body is None:
-        assert sent.body is None
-        assert "Content-Type" not in sent.headers
-    else:
-        assert sent.headers["Content-Type"] == "application/json"
-        assert sent.json() == case.body
-    assert sent.headers["Accept"] == "application/json"
-    assert sent.headers["User-Agent"].startswith("airflow-provider-hex/")
-    assert result == case.result
+    check_case(hook, requests_mock, case)
 
 
 @pytest.mark.parametrize(

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from airflow_provider_hex.testing.router import Route, Router
 
-from . import cells, collections, directory, groups, guides, projects, runs, sharing
+from . import (
+    cells,
+    collections,
+    data,
+    directory,
+    groups,
+    guides,
+    project_code,
+    projects,
+    runs,
+    semantic,
+    sharing,
+)
 
 
 def build_router() -> Router:
     """Return a router over every simulated Hex operation."""
     routes: list[Route] = []
-    for module in (runs, projects, sharing, cells, guides, groups, collections, directory):
+    modules = (runs, project_code, projects, sharing, cells, guides, groups, collections)
+    for module in (*modules, directory, data, semantic):
         routes.extend(module.ROUTES)
     return Router(routes)

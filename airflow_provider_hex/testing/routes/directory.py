@@ -1,4 +1,7 @@
-"""Users and data connections: Me, ListUsers, DeactivateUser, List/GetDataConnection(s)."""
+"""Users and data connections: Me, ListUsers, DeactivateUser, ListDataConnections.
+
+The other data-connection operations are in :mod:`.data`.
+"""
 
 from __future__ import annotations
 
@@ -78,15 +81,6 @@ def list_data_connections(ws: Workspace, req: Request) -> Response:
     return Response(200, paginate(conns, req.query, data_connection_json))
 
 
-def get_data_connection(ws: Workspace, req: Request) -> Response:
-    """GET /v1/data-connections/{dataConnectionId}."""
-    key = require_uuid(req.params["dataConnectionId"], "dataConnectionId")
-    conn = ws.data_connections.get(key)
-    if conn is None:
-        raise ApiError(404, f"Data connection {key} not found")
-    return Response(200, data_connection_json(conn))
-
-
 _CODE = ErrorStyle.CODE
 ROUTES = [
     Route("GET", "/api/v1/users/me", me, "Me", _CODE, (HEX_API_30RPM,)),
@@ -104,14 +98,6 @@ ROUTES = [
         "/api/v1/data-connections",
         list_data_connections,
         "ListDataConnections",
-        _CODE,
-        (HEX_API,),
-    ),
-    Route(
-        "GET",
-        "/api/v1/data-connections/{dataConnectionId}",
-        get_data_connection,
-        "GetDataConnection",
         _CODE,
         (HEX_API,),
     ),
