@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -58,7 +58,7 @@ def ended_at(sim: HexSimulator, run_id: str) -> datetime:
         run = sim.state.runs[run_id]
         end = run.end_time(sim.clock.now())
     assert end is not None
-    return datetime.fromtimestamp(end, tz=timezone.utc)
+    return datetime.fromtimestamp(end, tz=UTC)
 
 
 def sensor(project_id: str, finished_after: Any, **kwargs: Any) -> HexRunSensor:
@@ -101,13 +101,13 @@ def test_a_run_still_going_is_waited_for(sim: HexSimulator, conn_id: str) -> Non
     sim.advance(1)
     ctx = context()
 
-    assert sensor(project_id, datetime.now(timezone.utc)).poke(ctx) is False
+    assert sensor(project_id, datetime.now(UTC)).poke(ctx) is False
     assert ctx["ti"].pushed["run_id"] == going
 
 
 def test_a_newer_run_that_errored_fails_the_sensor(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project("Nightly report")
-    before = datetime.now(timezone.utc) - timedelta(days=1)
+    before = datetime.now(UTC) - timedelta(days=1)
     scheduled_run(sim, project_id, RunScript(0, 1, "ERRORED"))
     sim.advance(2)
 
@@ -122,7 +122,7 @@ def test_deferrable_waits_on_the_run_going_or_on_a_timer(sim: HexSimulator, conn
 
     with pytest.raises(TaskDeferred) as on_run:
         sensor(project_id, "2020-01-01T00:00:00Z", deferrable=True).execute(context())
-    future = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     with pytest.raises(TaskDeferred) as on_timer:
         sensor(project_id, future, deferrable=True).execute(context())
 
