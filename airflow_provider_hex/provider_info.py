@@ -65,6 +65,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_hex.operators.data_connections",
                     "airflow_provider_hex.operators.semantic",
                     "airflow_provider_hex.operators.project_admin",
+                    "airflow_provider_hex.operators.agent",
                 ],
             }
         ],
@@ -72,7 +73,13 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": "Hex", "python-modules": ["airflow_provider_hex.sensors.hex"]}
         ],
         "triggers": [
-            {"integration-name": "Hex", "python-modules": ["airflow_provider_hex.triggers.hex"]}
+            {
+                "integration-name": "Hex",
+                "python-modules": [
+                    "airflow_provider_hex.triggers.hex",
+                    "airflow_provider_hex.triggers.agent_thread",
+                ],
+            }
         ],
         "asset-uris": [
             {

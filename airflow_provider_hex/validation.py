@@ -17,14 +17,42 @@ from airflow_provider_hex.exceptions import HexInvalidArgumentError
 
 E = TypeVar("E", bound=Enum)
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_UUID_TEXT = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_UUID = re.compile(rf"^{_UUID_TEXT}$")
+# The id in a Hex project's address: https://app.hex.tech/<workspace>/hex/<id>/draft/logic
+# (the notebook) or .../app/<id>/latest (the published app).
+_ID_IN_URL = re.compile(rf"/(?P<kind>hex|app)/(?P<id>{_UUID_TEXT})(?![0-9a-fA-F-])")
+
+
+def _url_reason(argument: str, value: str) -> str | None:
+    """Why ``value``, an address pasted where an id goes, is refused; None if not one."""
+    if "://" not in value and value.count("/") < 2:
+        return None
+    if not argument.endswith("project_id"):
+        return "this is an address, not an id; pass the id alone (a UUID)"
+    found = _ID_IN_URL.search(value)
+    if found:
+        return (
+            f"this is a Hex address, not a project id; the id is the part after "
+            f"/{found['kind']}/: {found['id']!r}"
+        )
+    return (
+        "this is an address, not a project id; the id is the UUID after /hex/ in the "
+        "project's address in Hex (https://app.hex.tech/<workspace>/hex/<project id>/...)"
+    )
 
 
 def require_uuid(argument: str, value: Any) -> str:
-    """Return ``value`` if it is a UUID string, else raise naming ``argument``."""
+    """Return ``value`` if it is a UUID string, else raise naming ``argument``.
+
+    A Hex address pasted instead of an id is refused with the id it holds, when it holds one.
+    """
     if not isinstance(value, str) or not _UUID.match(value):
+        reason = _url_reason(argument, value) if isinstance(value, str) else None
         raise HexInvalidArgumentError(
-            argument, value, "expected a UUID such as '5a8591dd-4039-49df-9202-96385ba3eff8'"
+            argument,
+            value,
+            reason or "expected a UUID such as '5a8591dd-4039-49df-9202-96385ba3eff8'",
         )
     return value
 

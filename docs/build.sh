@@ -3,6 +3,8 @@
 #
 #   bash docs/build.sh          build into site/
 #   bash docs/build.sh serve    build and serve on http://127.0.0.1:8000, rebuilding on change
+#   bash docs/build.sh build --site-dir DIR    more arguments go to mkdocs (the docs test
+#                               builds into a folder of its own this way)
 #
 # Makes (or reuses) its own virtual environment, .venv-docs, with the versions pinned in
 # constraints/docs.txt. The docs read the package's source without importing it, so this
@@ -26,7 +28,9 @@ if [ ! -x "$venv/bin/mkdocs" ] || [ "$(cat "$venv/.docs-stamp" 2>/dev/null)" != 
   echo "$stamp" > "$venv/.docs-stamp"
 fi
 
-if [ "${1:-build}" = "serve" ]; then
-  exec "$venv/bin/mkdocs" serve --strict --dev-addr 127.0.0.1:8000
+mode="${1:-build}"
+[ $# -eq 0 ] || shift
+if [ "$mode" = "serve" ]; then
+  exec "$venv/bin/mkdocs" serve --strict --dev-addr 127.0.0.1:8000 "$@"
 fi
-exec "$venv/bin/mkdocs" build --strict --clean
+exec "$venv/bin/mkdocs" build --strict --clean "$@"

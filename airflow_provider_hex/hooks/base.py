@@ -3,7 +3,9 @@
 Reads the Airflow connection once per hook, keeps one ``requests`` session per hook (so
 calls reuse their connection) and one ``httpx.AsyncClient`` per event loop (so a thousand
 triggers in one triggerer share a small connection pool), and hands every call to the
-:class:`~airflow_provider_hex.hooks.transport.Transport`.
+:class:`~airflow_provider_hex.hooks.transport.Transport`. A connection that is not defined,
+and a token Hex refuses (401, 403), give errors that name the connection and say what to do
+(see :mod:`~airflow_provider_hex.hooks.hints`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ import weakref
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Self
 
+from airflow.exceptions import AirflowNotFoundException  # type: ignore[attr-defined]
+
 from airflow_provider_hex._compat import BaseHook, aget_connection
+from airflow_provider_hex.exceptions import HexAuthError, HexPermissionError
+from airflow_provider_hex.hooks.hints import missing_connection_message, refused_token_hint
 from airflow_provider_hex.hooks.settings import HexSettings
 from airflow_provider_hex.hooks.transport import HexRequest, Transport
 
@@ -88,14 +94,26 @@ class HexHookBase(BaseHook):
     def settings(self) -> HexSettings:
         """Settings read from the Airflow connection (read once, then kept)."""
         if self._settings is None:
-            self._settings = self._settings_from(self.get_connection(self.hex_conn_id))
+            try:
+                conn = self.get_connection(self.hex_conn_id)
+            except AirflowNotFoundException as err:
+                raise self._missing_connection() from err
+            self._settings = self._settings_from(conn)
         return self._settings
 
     async def asettings(self) -> HexSettings:
         """Read the settings like :attr:`settings`, without blocking the event loop."""
         if self._settings is None:
-            self._settings = self._settings_from(await aget_connection(self.hex_conn_id))
+            try:
+                conn = await aget_connection(self.hex_conn_id)
+            except AirflowNotFoundException as err:
+                raise self._missing_connection() from err
+            self._settings = self._settings_from(conn)
         return self._settings
+
+    def _missing_connection(self) -> Exception:
+        """Airflow's not-found error for this hook's connection, saying how to create it."""
+        return AirflowNotFoundException(missing_connection_message(self.hex_conn_id))
 
     @property
     def base_url(self) -> str:
@@ -133,8 +151,21 @@ class HexHookBase(BaseHook):
     # -- calls -----------------------------------------------------------------------------
 
     def _call(self, request: HexRequest) -> Any:
-        return self.transport.send(self.session, request)
+        try:
+            return self.transport.send(self.session, request)
+        except (HexAuthError, HexPermissionError) as err:
+            self._name_connection(err)
+            raise
 
     async def _acall(self, request: HexRequest) -> Any:
         await self.asettings()
-        return await self.transport.asend(_shared_async_client(), request)
+        try:
+            return await self.transport.asend(_shared_async_client(), request)
+        except (HexAuthError, HexPermissionError) as err:
+            self._name_connection(err)
+            raise
+
+    def _name_connection(self, err: HexAuthError | HexPermissionError) -> None:
+        """Add to a refused token's error which connection and host it was, and what to check."""
+        hint = refused_token_hint(self.hex_conn_id, self.settings.base_url, err.status)
+        err.args = (f"{err.args[0] if err.args else err}. {hint}",)

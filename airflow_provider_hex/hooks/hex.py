@@ -24,10 +24,12 @@ from airflow_provider_hex.exceptions import HexAuthError, HexError, HexInvalidAr
 from airflow_provider_hex.hooks.api_cells import CellsAPI
 from airflow_provider_hex.hooks.api_data import DataAPI
 from airflow_provider_hex.hooks.api_guides import GuidesAPI
+from airflow_provider_hex.hooks.api_outputs import OutputsAPI
 from airflow_provider_hex.hooks.api_project_admin import ProjectAdminAPI
 from airflow_provider_hex.hooks.api_projects import ProjectsAPI
 from airflow_provider_hex.hooks.api_runs import RunsAPI
 from airflow_provider_hex.hooks.api_semantic import SemanticAPI
+from airflow_provider_hex.hooks.api_threads import ThreadsAPI
 from airflow_provider_hex.hooks.api_workspace import WorkspaceAPI
 from airflow_provider_hex.hooks.base import HexHookBase
 
@@ -41,6 +43,8 @@ class HexHook(
     DataAPI,
     SemanticAPI,
     GuidesAPI,
+    OutputsAPI,
+    ThreadsAPI,
     HexHookBase,
 ):
     """Talk to the Hex API through an Airflow connection of type ``hex``.
@@ -53,12 +57,8 @@ class HexHook(
         """Check the token against Hex and say which workspace and user it reached."""
         try:
             me = self.get_current_user()
-        except HexAuthError as err:
-            return False, (
-                f"Hex at {self.base_url} refused the API token (HTTP {err.status}): check the "
-                "connection's password, and that its host is your workspace's "
-                f"(e.g. app.hex.tech, eu.hex.tech). {err}"
-            )
+        except HexAuthError as err:  # the error says which connection and what to check
+            return False, str(err)
         except HexInvalidArgumentError as err:
             return False, f"The Hex connection {self.hex_conn_id!r} is not usable: {err}"
         except HexError as err:

@@ -50,6 +50,9 @@ STATUS_GROUP = "hex-api"
 CONTENT_GROUP = "hex-api-30rpm"
 RUN_START_GROUP = "hex-run-kernel"
 SEMANTIC_INGEST_GROUP = "hex-semantic-ingest"
+CHART_IMAGE_GROUP = "hex-chart-image"
+#: Fixed per-minute limits of groups Hex documents (the others come from the settings).
+FIXED_GROUP_LIMITS = {CONTENT_GROUP: 30.0, CHART_IMAGE_GROUP: 20.0, SEMANTIC_INGEST_GROUP: 3.0}
 
 R = TypeVar("R")
 
@@ -140,9 +143,8 @@ class Transport:
                 requests_per_minute=settings.requests_per_minute,
                 group_limits={
                     STATUS_GROUP: settings.status_reads_per_minute,
-                    CONTENT_GROUP: 30.0,
                     RUN_START_GROUP: settings.run_starts_per_minute,
-                    SEMANTIC_INGEST_GROUP: 3.0,
+                    **FIXED_GROUP_LIMITS,
                 },
             )
 

@@ -110,7 +110,8 @@ def resolve_run_event(
       ``UNABLE_TO_ALLOCATE_KERNEL`` fail with retries; an unknown status fails naming it.
     * ``timeout``: cancel the run (unless ``cancel_on_timeout`` is False or it is already
       cancelled) and fail; a run that ended just at the deadline is reported as it ended.
-    * ``error``: fail with the message.
+    * ``error``: fail with the message; when the waiter asks (``cancel_run``: it could not
+      watch the run), cancel the run first, so that no run is left going unwatched.
     """
     kind = event.get("status")
     ref = RunRef(str(event.get("project_id")), str(event.get("run_id")), event.get("run_url"))
@@ -154,7 +155,8 @@ def resolve_run_event(
             f"Timed out waiting for Hex run: {event.get('message')}; {note}. Run: {url}"
         )
     if kind == "error":
-        raise AirflowException(f"{event.get('message')}. Run: {url}")
+        note = _cancel_unwatched(ref, cancel) if event.get("cancel_run") else ""
+        raise AirflowException(f"{event.get('message')}{note}. Run: {url}")
     raise AirflowException(f"Unexpected event while waiting for Hex run {ref.run_id}: {event!r}")
 
 
@@ -164,6 +166,17 @@ def failure_lines(event: Mapping[str, Any]) -> list[str]:
     if isinstance(lines, list) and lines and all(isinstance(line, str) for line in lines):
         return lines
     return explain_run(event.get("run") or {}, event.get("run_url"))
+
+
+def _cancel_unwatched(ref: RunRef, cancel: CancelAtTimeout) -> str:
+    """Cancel a run nothing can watch; say how that went."""
+    try:
+        ended = cancel(ref)
+    except Exception as err:
+        return f"; cancelling the run failed: {err}"
+    if ended is not None:
+        return f"; the run had already ended with status {ended.get('status')}"
+    return "; the run was cancelled, since nothing could watch it"
 
 
 def _ids(ref: RunRef) -> tuple[str, str, str | None]:

@@ -31,6 +31,11 @@ from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.operators._run_lifecycle import HexRunLifecycle
 from airflow_provider_hex.operators._run_outcome import RunSummary
 from airflow_provider_hex.operators._run_wait import cancel_or_read
+from airflow_provider_hex.operators.charts import (
+    check_charts_arguments,
+    prepare_charts_folder,
+    with_saved_charts,
+)
 from airflow_provider_hex.types import TERMINAL_STATUSES
 from airflow_provider_hex.validation import require_choice, require_uuid
 
@@ -116,6 +121,11 @@ class HexRunProjectOperator(HexRunLifecycle):
     :param wait_seconds: deprecated 0.1.9 name of ``poll_interval``.
     :param kill_on_timeout: deprecated 0.1.9 name of ``cancel_on_timeout``.
     :param input_parameters: deprecated 0.1.9 name of ``input_params``.
+    :param save_charts: after a completed run, save these chart cells' images of the run:
+        a list of static ids, or ``{file name: static id}`` (templated); the result then has
+        ``charts``, the saved files' paths. See :mod:`airflow_provider_hex.operators.charts`.
+    :param charts_folder: the ``ObjectStoragePath`` (or URL) to save them in; checked
+        writable before the run starts (templated).
     """
 
     template_fields: Sequence[str] = (
@@ -124,6 +134,8 @@ class HexRunProjectOperator(HexRunLifecycle):
         "input_params",
         "notifications",
         "view_id",
+        "save_charts",
+        "charts_folder",
     )
     template_fields_renderers = {"input_params": "json", "notifications": "json"}
     operator_extra_links = (HexRunLink(),)
@@ -155,6 +167,8 @@ class HexRunProjectOperator(HexRunLifecycle):
         wait_seconds: float | None = None,
         kill_on_timeout: bool | None = None,
         input_parameters: dict[str, Any] | None = None,
+        save_charts: list[str] | dict[str, str] | None = None,
+        charts_folder: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -164,6 +178,8 @@ class HexRunProjectOperator(HexRunLifecycle):
         self.include_archived_projects = include_archived_projects
         self.if_active = if_active
         self.cancel_adopted = cancel_adopted
+        self.save_charts = save_charts
+        self.charts_folder = charts_folder
         self.input_params = take_legacy("input_parameters", input_parameters, input_params, None)
         self.hex_conn_id = hex_conn_id
         self.view_id = view_id
@@ -219,6 +235,13 @@ class HexRunProjectOperator(HexRunLifecycle):
             },
             rendered=rendered,
         )
+        check_charts_arguments(
+            self.save_charts,
+            self.charts_folder,
+            static=not rendered,
+            wait_for_completion=self.wait_for_completion,
+            dry_run=self.hex_dry_run,
+        )
 
     # -- Airflow entry points -----------------------------------------------------------------
 
@@ -235,11 +258,12 @@ class HexRunProjectOperator(HexRunLifecycle):
                 log=self.log,
             )
             self._check_arguments(rendered=True)
+            prepare_charts_folder(self.charts_folder)
         except HexInvalidArgumentError as err:  # retrying cannot fix an argument
             raise AirflowFailException(str(err)) from err
         self._started_at = time.time()
         self._deadline = None if self.timeout is None else self._started_at + self.timeout
-        return cast(RunSummary, self.execute_resumable(context))
+        return self._with_charts(self.execute_resumable(context))
 
     def execute_start_retry(
         self,
@@ -256,11 +280,17 @@ class HexRunProjectOperator(HexRunLifecycle):
         self._started_at = float(state.get("started_at") or time.time())
         self._deadline = state.get("deadline")
         self._start_attempt = int(state.get("start_attempt") or 0)
-        return cast(RunSummary, self.execute_resumable(context))
+        return self._with_charts(self.execute_resumable(context))
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> RunSummary:
         """Resume when the trigger's wait ends: return the summary or fail the task."""
-        return self._finish(context, event)
+        return self._with_charts(self._finish(context, event))
+
+    def _with_charts(self, summary: Any) -> RunSummary:
+        """The summary, with the saved charts' paths when ``save_charts`` asks for them."""
+        return cast(
+            RunSummary, with_saved_charts(self.hook, summary, self.save_charts, self.charts_folder)
+        )
 
     # -- OpenLineage (used by apache-airflow-providers-openlineage when installed) -------------
 

@@ -7,6 +7,8 @@ import re
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.operators._common import HexBaseOperator, check_static, is_dynamic
@@ -31,6 +33,23 @@ def require_project_ids(argument: str, value: Any) -> list[str]:
     return list(dict.fromkeys(require_uuid(argument, i) for i in ids))
 
 
+def _storage_path(destination: str | os.PathLike[str]) -> ObjectStoragePath:
+    """``ObjectStoragePath(destination)``, with ``file://`` URLs read on every Airflow.
+
+    Airflow 3.0's ``ObjectStoragePath`` refuses ``file://`` URLs with the
+    ``universal_pathlib`` 0.3 it is installed with; a local path works there.
+    """
+    from airflow.sdk import ObjectStoragePath
+
+    try:
+        return ObjectStoragePath(destination)
+    except TypeError:
+        text = str(destination)
+        if not text.startswith("file://"):
+            raise
+        return ObjectStoragePath(url2pathname(urlsplit(text).path))
+
+
 def writable_folder(argument: str, destination: Any) -> ObjectStoragePath:
     """Return ``destination`` as an ``ObjectStoragePath`` folder proven writable.
 
@@ -42,13 +61,13 @@ def writable_folder(argument: str, destination: Any) -> ObjectStoragePath:
         raise HexInvalidArgumentError(
             argument, destination, "expected a folder URL such as 'file:///backups/hex'"
         )
-    folder = (
-        destination
-        if isinstance(destination, ObjectStoragePath)
-        else ObjectStoragePath(destination)
-    )
-    probe = folder / f".hex-write-check-{uuid.uuid4().hex}"
     try:
+        folder = (
+            destination
+            if isinstance(destination, ObjectStoragePath)
+            else _storage_path(destination)
+        )
+        probe = folder / f".hex-write-check-{uuid.uuid4().hex}"
         folder.mkdir(parents=True, exist_ok=True)
         probe.write_text("")
         probe.unlink()

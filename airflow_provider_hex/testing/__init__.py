@@ -36,6 +36,20 @@ Where Hex's behaviour is not documented, the simulator chooses (and tests) this:
 * PublishGuideDrafts with ``{}`` publishes nothing; an unknown guide id is a 404.
   DeleteGuideDraft removes a never-published guide entirely.
 * Malformed ids (not UUIDs) are 400, unknown ids 404; unknown paths 404, wrong methods 405.
+* Data connections keep the secrets they are given (``state.catalog.connection_secrets``)
+  and never answer them. A schema or semantic status batch naming an unknown object or
+  status is refused whole: 400 with one ``details`` entry per failure, nothing changed.
+  GetQueriedTables on an unpublished project is a 422.
+* IngestSemanticProject takes the zip as the ``file`` part of a ``multipart/form-data``
+  body (anything else is a 415), reads datasets from the ``name`` entries under a YAML
+  file's top-level ``semantic_models:``/``datasets:`` and views from ``metrics:``/``views:``,
+  refuses a non-zip or an archive without any (400, fatal ``problems``), and answers under
+  ``/v1/semantic-projects/...`` and ``/v1/semantic-models/...``; 3 a minute when rate
+  limits are on.
+* ExportProject writes the project's id, title, description, version and draft cells as
+  ``.hex.yaml``; ``"latest"`` on a never-published project, or a version number above the
+  project's, is a 404. ``disable_operation`` makes ExportProject, GetQueriedTables and the
+  semantic operations answer 403, as in a workspace without them.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ Projects (all published unless noted):
 * ``UNPUBLISHED_PROJECT_ID``: never published; RunProject answers 422.
 * ``ARCHIVED_PROJECT_ID``: archived, status "Deprecated" (hidden unless includeArchived).
 
+The demo project's draft has SQL, code, markdown and section cells, and two chart cells
+whose images runs and the draft serve: ``REVENUE_CHART_STATIC_ID`` ("revenue_chart") and
+``REGION_CHART_STATIC_ID`` ("region_chart").
+
 The erroring, slow, no-kernel and flaky projects accept any input parameters.
 """
 
@@ -69,6 +73,10 @@ DUPLICATE_LABEL_CELL_IDS = (
 )
 SECTION_CELL_ID = "cc136b22-cb8f-4661-b3fa-7b4d20344074"
 NOTES_CELL_ID = "f7f95ac9-0e19-4a9b-ad25-6ba10e0c9e63"
+REVENUE_CHART_CELL_ID = "73128d8c-e4b9-443e-8d1b-eebf11ab097a"
+REVENUE_CHART_STATIC_ID = "710878c6-96c5-4e98-b670-5b4afb9f531e"
+REGION_CHART_CELL_ID = "df9fadf7-734c-44aa-ab33-e7ccf52b200e"
+REGION_CHART_STATIC_ID = "084b5eb0-afa8-429a-b18f-dea4a8f4627c"
 
 STYLE_GUIDE_ID = "216ba1a0-10f6-4816-b159-15b1860882ae"
 DRAFT_GUIDE_ID = "f688f6c0-40ca-4b43-809b-64d2495451ae"
@@ -96,6 +104,10 @@ __all__ = [
     "ORDERS_CELL_ID",
     "ORDERS_CELL_LABEL",
     "POSTGRES_CONNECTION_ID",
+    "REGION_CHART_CELL_ID",
+    "REGION_CHART_STATIC_ID",
+    "REVENUE_CHART_CELL_ID",
+    "REVENUE_CHART_STATIC_ID",
     "SALES_COLLECTION_ID",
     "SECTION_CELL_ID",
     "SEMANTIC_PROJECT_ID",
@@ -261,6 +273,15 @@ def _seed_cells(ws: Workspace) -> None:
             "Notes for reviewers.",
             parent_id=SECTION_CELL_ID,
         ),
+        Cell(
+            REVENUE_CHART_CELL_ID,
+            REVENUE_CHART_STATIC_ID,
+            p,
+            "VEGA_CHART",
+            None,
+            "revenue_chart",
+        ),
+        Cell(REGION_CHART_CELL_ID, REGION_CHART_STATIC_ID, p, "CHART", None, "region_chart"),
     ]
     for cell in cells:
         ws.add_cell(cell)

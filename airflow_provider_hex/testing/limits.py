@@ -10,6 +10,7 @@ HEX_API = "hex-api"
 HEX_API_30RPM = "hex-api-30rpm"
 RUN_KERNEL = "hex-run-kernel"
 SEMANTIC_INGEST = "hex-semantic-ingest"
+CHART_IMAGE = "hex-chart-image"
 
 
 @dataclass
@@ -18,8 +19,9 @@ class RateLimits:
 
     Every request counts against ``global_per_minute``; an endpoint's group adds its own
     windows (``hex-api``: GetProject, GetRunStatus, ...; ``hex-api-30rpm``: cells, users,
-    ...; ``hex-run-kernel``: RunProject; ``hex-semantic-ingest``: IngestSemanticProject, 3 a
-    minute). ``window_scale`` shrinks every window (0.1 turns a
+    ...; ``hex-run-kernel``: RunProject, CreateThread, ContinueThread; ``hex-chart-image``:
+    chart images; ``hex-semantic-ingest``: IngestSemanticProject, 3 a minute).
+    ``window_scale`` shrinks every window (0.1 turns a
     minute into 6 simulated seconds) for tests that want short windows without a fast clock.
     """
 
@@ -30,6 +32,7 @@ class RateLimits:
     run_starts_per_minute: int = 20
     run_starts_per_hour: int = 60
     semantic_ingests_per_minute: int = 3
+    chart_images_per_minute: int = 20
     window_scale: float = 1.0
 
     def windows(self, group: str) -> list[tuple[str, float, int]]:
@@ -47,6 +50,7 @@ class RateLimits:
                 ("run/hour", hour, self.run_starts_per_hour),
             ],
             SEMANTIC_INGEST: [("semantic-ingest/min", minute, self.semantic_ingests_per_minute)],
+            CHART_IMAGE: [("hex-chart-image/min", minute, self.chart_images_per_minute)],
         }
         return table.get(group, [])
 

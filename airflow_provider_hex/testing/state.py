@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from .agent import AgentState
 from .catalog import Catalog
 from .clock import SimClock
 from .errors import ApiError
@@ -41,8 +42,9 @@ class Workspace:
 
     Callers hold the simulator's lock while reading or changing it. Handy attributes for
     assertions: ``projects``, ``runs``, ``cells``, ``users``, ``groups``, ``collections``,
-    ``data_connections``, ``guides`` (all dicts keyed by id), ``statuses`` and ``catalog``
-    (schemas, queried tables, semantic projects: :mod:`.catalog`).
+    ``data_connections``, ``guides`` (all dicts keyed by id), ``statuses``, ``catalog``
+    (schemas, queried tables, semantic projects: :mod:`.catalog`), ``agent`` (threads and
+    topics) and ``embed_urls``.
     """
 
     def __init__(self, clock: SimClock, token: str) -> None:
@@ -61,6 +63,12 @@ class Workspace:
         self.guides: dict[str, Guide] = {}
         self.statuses: list[str] = list(DEFAULT_STATUSES)
         self.catalog = Catalog()
+        #: Agent threads and topics (see :mod:`airflow_provider_hex.testing.agent`).
+        self.agent = AgentState()
+        #: Whether the workspace may embed apps (off: CreatePresignedUrl answers 403).
+        self.embedding_enabled = True
+        #: Every CreatePresignedUrl request accepted: project id, body and the URL signed.
+        self.embed_urls: list[dict[str, Any]] = []
         self.token_user_id = TOKEN_USER_ID
         self.org_id = ORG_ID
         self.add_user("Sim Admin", "admin@example.com", "ADMIN", user_id=TOKEN_USER_ID)

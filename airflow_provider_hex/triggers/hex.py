@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from airflow.exceptions import AirflowNotFoundException  # type: ignore[attr-defined]
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_hex.exceptions import (
@@ -124,10 +125,28 @@ class HexRunTrigger(BaseTrigger):
             event = await self._wait(watch)
             if event["status"] == "failed":
                 event = await self._with_timeline(event)
+        except AirflowNotFoundException:
+            event = watch.event(
+                "error", self._unreadable_connection_message(), cancel_run=self.cancel_on_kill
+            )
         except Exception as err:  # a surprise still ends the wait with one event
             event = watch.event("error", f"Waiting for Hex run {self.run_id} failed: {err!r}")
         self._ended = True
         yield TriggerEvent(event)  # type: ignore[no-untyped-call]
+
+    def _unreadable_connection_message(self) -> str:
+        """Say that this process cannot read the connection, and where it must be defined."""
+        from airflow_provider_hex.hooks.hints import env_var_name
+
+        return (
+            f"The triggerer could not read the Hex connection {self.hex_conn_id!r}, so it "
+            f"cannot watch Hex run {self.run_id}. Under dag.test() or `airflow dags test`, "
+            "Airflow runs the wait in line, where a connection stored only in the metadata "
+            f"database cannot be read: define it in the environment variable "
+            f"{env_var_name(self.hex_conn_id)} (or a secrets backend), or wait in the worker "
+            "with deferrable=False. In a deployment, the connection must be readable where "
+            "the triggerer runs"
+        )
 
     async def _wait(self, watch: RunWatch) -> dict[str, Any]:
         reader = get_status_reader(self.hex_conn_id)

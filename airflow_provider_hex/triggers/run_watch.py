@@ -7,6 +7,9 @@ describe a run's end the same way::
     {"status": "success" | "failed" | "timeout" | "error", "project_id": ..., "run_id": ...,
      "run_url": ..., "run": <last GetRunStatus payload or None>, "message": ...,
      "cancelled": <whether the waiter cancelled the run>}
+
+An ``error`` event may also hold ``"cancel_run": True``: the waiter could not watch the run
+(the triggerer could not read the connection) and asks the task, which can, to cancel it.
 """
 
 from __future__ import annotations
@@ -53,12 +56,14 @@ def run_event(
     run: ProjectRun | None = None,
     cancelled: bool = False,
     left_running: bool = False,
+    cancel_run: bool = False,
 ) -> dict[str, Any]:
     """Build the one event a wait ends with (plain JSON only).
 
     A ``failed`` event also holds ``explanation``: the lines of
     :func:`~airflow_provider_hex.run_report.explain_run`. A ``timeout`` event of a waiter
-    told not to cancel holds ``left_running: True``.
+    told not to cancel holds ``left_running: True``; an ``error`` event about a run that
+    nothing can watch any longer, and that the task owns, holds ``cancel_run: True``.
     """
     event: dict[str, Any] = {
         "status": kind,
@@ -73,6 +78,8 @@ def run_event(
         event["explanation"] = explain_run(run or {}, run_url)
     if left_running:
         event["left_running"] = True
+    if cancel_run:
+        event["cancel_run"] = True
     return event
 
 

@@ -13,7 +13,9 @@ A page includes such a section with the ``pymdownx.snippets`` line form::
 This hook expands those lines before Markdown runs, dedented and kept at the line's own
 indentation. A named section that the file does not mark this way is left to
 ``pymdownx.snippets`` (which reads ``# --8<-- [start:name]`` markers); a missing file or
-section then fails the build. The hook also drops Sphinx roles (``:class:``…) that
+section then fails the build. A line that looks like an include but is not one (a
+formatter once rewrote them as ``--8 < --"..."``, which then showed as text) fails the build
+too. The hook also drops Sphinx roles (``:class:``…) that
 docstrings use, so API pages show ``HexHook`` rather than ``:class:`~…HexHook```.
 """
 
@@ -27,6 +29,10 @@ from typing import Any
 _INCLUDE = re.compile(
     r'^(?P<indent>[ \t]*)--8<--[ \t]+"(?P<path>[^"]+?):(?P<name>[A-Za-z]\w*)"[ \t]*$'
 )
+# Anything that starts like an include line, however mangled: "--8<--", "--8 < --", "-8<-".
+_LOOKS_LIKE_INCLUDE = re.compile(r"^[ \t]*-+[ \t]*8[ \t]*<[ \t]*-+")
+# What pymdownx.snippets reads as an include or section line: "--8<-- " then the rest.
+_SNIPPETS_LINE = re.compile(r"^[ \t]*-+8<-+[ \t]+\S")
 _ROLE = re.compile(r":(?:py:)?(?:class|func|meth|attr|data|mod|exc|obj|const):(?=<code>)")
 _TILDE = re.compile(r"<code>~(?:[\w]+\.)*(\w+)</code>")
 
@@ -45,10 +51,23 @@ def section(path: Path, name: str) -> str | None:
     raise ValueError(f"{path}: [START {name}] has no [END {name}]")
 
 
+class IncludeError(ValueError):
+    """A page has a line that looks like an include but would be shown as text."""
+
+
 def expand(markdown: str, root: Path) -> str:
-    """Replace every include line whose file marks the section with ``[START …]``."""
+    """Replace every include line whose file marks the section with ``[START …]``.
+
+    Raises :class:`IncludeError` for a line that looks like an include but that neither
+    this hook nor ``pymdownx.snippets`` would read as one.
+    """
     out = []
-    for line in markdown.split("\n"):
+    for number, line in enumerate(markdown.split("\n"), start=1):
+        if _LOOKS_LIKE_INCLUDE.match(line) and not _SNIPPETS_LINE.match(line):
+            raise IncludeError(
+                f"line {number} looks like an include but is not one: {line.strip()!r} "
+                '(write it as --8<-- "path:section")'
+            )
         match = _INCLUDE.match(line)
         path = root / match["path"] if match else None
         text = section(path, match["name"]) if match and path and path.is_file() else None
@@ -62,7 +81,12 @@ def expand(markdown: str, root: Path) -> str:
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     """Expand example-DAG sections before Markdown (and snippets) see the page."""
-    return expand(markdown, Path(config["config_file_path"]).parent)
+    try:
+        return expand(markdown, Path(config["config_file_path"]).parent)
+    except IncludeError as err:
+        from mkdocs.exceptions import PluginError
+
+        raise PluginError(f"{page.file.src_path}: {err}") from err
 
 
 def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:

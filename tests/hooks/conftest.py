@@ -1,4 +1,5 @@
-"""Fixtures for the hook tests: a hook on ``hex_default`` whose retry waits are recorded."""
+"""Fixtures for the hook tests: a hook on ``hex_default`` whose retry waits are recorded, and
+a demo simulator on a frozen clock with a hook pointing at it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hook_support import Sleeps, conn_json
 
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.hooks.transport import Transport
+from airflow_provider_hex.testing import HexSimulator
 
 
 @pytest.fixture
@@ -40,3 +42,28 @@ def set_connection(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
         monkeypatch.setenv("AIRFLOW_CONN_HEX_DEFAULT", conn_json(host, token, **extra))
 
     return setter
+
+
+@pytest.fixture
+def frozen_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[HexSimulator]:
+    """A demo simulator whose clock only moves on ``advance``; ``hex_default`` points at it."""
+    with HexSimulator(time_scale=0) as simulator:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_HEX_DEFAULT",
+            conn_json(
+                simulator.url,
+                simulator.token,
+                rate_budget=False,
+                retry_backoff=0.01,
+                max_retry_wait=2,
+                max_retries=3,
+            ),
+        )
+        yield simulator
+
+
+@pytest.fixture
+def sim_hook(frozen_sim: HexSimulator) -> Iterator[HexHook]:
+    """A hook on ``frozen_sim``."""
+    with HexHook() as hex_hook:
+        yield hex_hook

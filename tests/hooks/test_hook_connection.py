@@ -155,7 +155,8 @@ def test_test_connection_with_workspace_token_has_no_email(
     [
         (
             {"status_code": 401, "json": {"code": "UNAUTHORIZED", "message": "nope"}},
-            "Hex at https://app.hex.tech refused the API token (HTTP 401)",
+            "Hex API GET /users/me failed with HTTP 401 [UNAUTHORIZED]: nope. Hex refused the "
+            "API token of the Airflow connection 'hex_default' (host https://app.hex.tech)",
         ),
         (
             {"status_code": 403, "json": {"code": "FORBIDDEN", "message": "Insufficient access"}},

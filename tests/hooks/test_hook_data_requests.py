@@ -358,3 +358,18 @@ def test_bad_arguments_are_refused_before_any_request(
         call(hook)
     assert caught.value.argument == argument
     assert requests_mock.call_count == 0
+
+
+def test_the_shared_budget_spaces_ingests_to_hexs_three_a_minute(
+    set_connection: Callable[..., None],
+) -> None:
+    from airflow_provider_hex.hooks.transport import SEMANTIC_INGEST_GROUP
+
+    set_connection("https://app.hex.tech", "hxtp_" + "b" * 40, rate_budget=True)
+    budget = HexHook().transport.budget
+    assert budget is not None
+
+    first, second = budget.reserve(SEMANTIC_INGEST_GROUP), budget.reserve(SEMANTIC_INGEST_GROUP)
+
+    assert first == 0
+    assert 60 / 3 <= second <= 60 / 3 / 0.85  # one every 20 s, with the budget's headroom

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,27 +32,13 @@ RUNS_PATH = rf"/projects/{DEMO_PROJECT_ID}/runs$"
 
 
 @pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[HexSimulator]:
-    """A demo simulator whose clock only moves on ``advance``; ``hex_default`` points at it."""
-    with HexSimulator(time_scale=0) as simulator:
-        monkeypatch.setenv(
-            "AIRFLOW_CONN_HEX_DEFAULT",
-            conn_json(
-                simulator.url,
-                simulator.token,
-                rate_budget=False,
-                retry_backoff=0.01,
-                max_retry_wait=2,
-                max_retries=3,
-            ),
-        )
-        yield simulator
+def sim(frozen_sim: HexSimulator) -> HexSimulator:
+    return frozen_sim
 
 
 @pytest.fixture
-def hook(sim: HexSimulator) -> Iterator[HexHook]:
-    with HexHook() as hex_hook:
-        yield hex_hook
+def hook(sim_hook: HexHook) -> HexHook:
+    return sim_hook
 
 
 def test_run_is_started_and_polled_to_completed(sim: HexSimulator, hook: HexHook) -> None:

@@ -163,14 +163,16 @@ def test_ingest_waits_for_hexs_three_a_minute_limit_instead_of_failing(
         assert sim.state.catalog.semantic_projects[project].ingests == 4
 
 
+@pytest.mark.parametrize("where", ["under-a-file", "unknown-store"])
 def test_export_to_an_unwritable_destination_is_refused_before_any_request(
-    sim: HexSimulator, tmp_path: Path
+    sim: HexSimulator, tmp_path: Path, where: str
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    op = HexExportProjectOperator(
-        task_id="t", project_ids=PROJECT, destination=(blocker / "exports").as_uri()
+    destination = (
+        (blocker / "exports").as_uri() if where == "under-a-file" else "nosuchstore://bucket/x"
     )
+    op = HexExportProjectOperator(task_id="t", project_ids=PROJECT, destination=destination)
     with pytest.raises(HexInvalidArgumentError) as caught:
         op.execute(CTX)
     assert caught.value.argument == "destination"

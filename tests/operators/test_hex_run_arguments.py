@@ -209,6 +209,8 @@ def test_ids_inputs_and_notifications_are_templated() -> None:
         "input_params",
         "notifications",
         "view_id",
+        "save_charts",
+        "charts_folder",
     }
 
 

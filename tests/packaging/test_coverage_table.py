@@ -20,22 +20,6 @@ REPO = Path(__file__).resolve().parents[2]
 COVERAGE = (REPO / "docs" / "coverage.md").read_text(encoding="utf-8")
 # Hook methods that are not Hex operations (connection plumbing, the connection form).
 NOT_OPERATIONS = {"get_connection_form_widgets", "get_ui_field_behaviour"}
-# The rows of the other half of issue 10 (chart images, cell output, presigned URL,
-# threads, topics), developed on another branch. Their hook methods and simulator routes
-# exist only once both branches are merged: the merger deletes this set (the strict xfails
-# below then turn into ordinary checks, and fail loudly if the set is kept by mistake).
-AWAITING_MERGE = {
-    "GetChartImageFromRun",
-    "GetChartImageFromLogic",
-    "GetCellOutput",
-    "CreatePresignedUrl",
-    "CreateThread",
-    "ListThreads",
-    "GetThread",
-    "GetThreadMessages",
-    "ContinueThread",
-    "ListTopics",
-}
 _PAIR = re.compile(r"`(Hex\w+)` \(`([\w.]+)`\)")
 
 
@@ -53,18 +37,6 @@ def rows() -> dict[str, list[str]]:
 def methods(cell: str) -> list[str]:
     """The hook method names in backticks in a table cell."""
     return re.findall(r"`([a-z_][a-z0-9_]*)`", cell)
-
-
-def awaiting_merge(operation: str) -> pytest.MarkDecorator | tuple[()]:
-    """A strict xfail for the rows of the other half, nothing for the rest."""
-    if operation in AWAITING_MERGE:
-        return pytest.mark.xfail(strict=True, reason="added by the other half of issue 10")
-    return ()
-
-
-def by_operation() -> list[object]:
-    """Every operation as a test parameter, those awaiting the merge marked."""
-    return [pytest.param(op, marks=awaiting_merge(op), id=op) for op in sorted(HEX_OPERATIONS)]
 
 
 def test_the_page_lists_every_operation_of_the_openapi_document_once() -> None:
@@ -86,14 +58,14 @@ def test_every_row_says_simulated() -> None:
     assert {cells[4] for cells in rows().values()} == {"simulated"}
 
 
-@pytest.mark.parametrize("operation", by_operation())
+@pytest.mark.parametrize("operation", sorted(HEX_OPERATIONS))
 def test_the_rows_hook_methods_exist(operation: str) -> None:
     named = methods(rows()[operation][2])
     assert named
     assert [m for m in named if not hasattr(hex_hook.HexHook, m)] == []
 
 
-@pytest.mark.parametrize("operation", by_operation())
+@pytest.mark.parametrize("operation", sorted(HEX_OPERATIONS))
 def test_the_simulator_answers_the_operation(operation: str) -> None:
     assert operation in {route.operation for route in build_router().routes}
 

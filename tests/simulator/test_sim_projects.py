@@ -161,10 +161,10 @@ def test_workspace_and_public_sharing_leaves_omitted_fields_alone(
 
 
 def test_cells_are_listed_in_notebook_order_across_pages(http: requests.Session, api: str) -> None:
-    first = http.get(f"{api}/cells", params={"projectId": DEMO_PROJECT_ID, "limit": 4}).json()
+    first = http.get(f"{api}/cells", params={"projectId": DEMO_PROJECT_ID, "limit": 5}).json()
     second = http.get(
         f"{api}/cells",
-        params={"projectId": DEMO_PROJECT_ID, "limit": 4, "after": first["pagination"]["after"]},
+        params={"projectId": DEMO_PROJECT_ID, "limit": 5, "after": first["pagination"]["after"]},
     ).json()
     cells = first["values"] + second["values"]
     assert second["pagination"]["after"] is None

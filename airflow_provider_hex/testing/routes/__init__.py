@@ -11,11 +11,13 @@ from . import (
     directory,
     groups,
     guides,
+    outputs,
     project_code,
     projects,
     runs,
     semantic,
     sharing,
+    threads,
 )
 
 
@@ -23,6 +25,6 @@ def build_router() -> Router:
     """Return a router over every simulated Hex operation."""
     routes: list[Route] = []
     modules = (runs, project_code, projects, sharing, cells, guides, groups, collections)
-    for module in (*modules, directory, data, semantic):
+    for module in (*modules, directory, data, semantic, outputs, threads):
         routes.extend(module.ROUTES)
     return Router(routes)
