@@ -69,7 +69,13 @@ def get_provider_info() -> dict[str, Any]:
             {"integration-name": "Hex", "python-modules": ["airflow_provider_hex.sensors.hex"]}
         ],
         "triggers": [
-            {"integration-name": "Hex", "python-modules": ["airflow_provider_hex.triggers.hex"]}
+            {
+                "integration-name": "Hex",
+                "python-modules": [
+                    "airflow_provider_hex.triggers.hex",
+                    "airflow_provider_hex.triggers.project_runs",
+                ],
+            }
         ],
         "asset-uris": [
             {
