@@ -72,12 +72,13 @@ DEFAULT_POLL_INTERVAL = 60.0
 #: Seconds behind the latest end time seen within which a run Hex reports late still fires.
 LATE_WINDOW = 600.0
 #: Seconds after handing events to the triggerer before the standalone watcher records them.
-COMMIT_DELAY = 10.0
+COMMIT_DELAY = 30.0
 #: Longest wait between two reads after errors, in seconds.
 MAX_BACKOFF = 300.0
-#: Longest a shared stream stays silent: Airflow fails a subscriber that sits on one event
-#: for its ack timeout (300 s by default), so the poll sends an empty beat at least this often.
-HEARTBEAT = 60.0
+#: Seconds between the empty beats of a shared stream. A watcher records a listing's
+#: watermark when it moves past it, so beats keep that close behind Airflow's confirmation
+#: (and keep Airflow from failing a watcher that sat on one event for its ack timeout).
+HEARTBEAT = 2.0
 #: Most run ids a watermark remembers.
 _MAX_SEEN = 1000
 _STATE_VERSION = 1
@@ -435,25 +436,29 @@ class HexProjectRunEventTrigger(BaseEventTrigger):
         state = await self._load()
         pending: list[tuple[float, dict[str, Any]]] = []
         failures = 0
+        next_read = 0.0
         while True:
-            try:
-                runs = await self._read()
-            except HexError as err:
-                failures += 1
-                await asyncio.sleep(self._on_error(err, failures))
-                continue
-            failures = 0
-            events, state, first = self._step(state, runs)
-            if first:
-                while not await self._save(state):
-                    await asyncio.sleep(self.poll_interval)
-            else:
-                pending.append((time.monotonic(), state))
-            self._log_events(events)
-            for event in events:
-                yield TriggerEvent(event)  # type: ignore[no-untyped-call]
+            if time.monotonic() >= next_read:
+                try:
+                    runs = await self._read()
+                except HexError as err:
+                    failures += 1
+                    next_read = time.monotonic() + self._on_error(err, failures)
+                else:
+                    failures = 0
+                    next_read = time.monotonic() + self.poll_interval
+                    events, state, first = self._step(state, runs)
+                    if first:
+                        while not await self._save(state):
+                            await asyncio.sleep(self.poll_interval)
+                    else:
+                        pending.append((time.monotonic(), state))
+                    self._log_events(events)
+                    for event in events:
+                        yield TriggerEvent(event)  # type: ignore[no-untyped-call]
             pending = await self._commit_due(pending)
-            await asyncio.sleep(self.poll_interval)
+            wake = next_read if not pending else min(next_read, pending[0][0] + COMMIT_DELAY)
+            await asyncio.sleep(max(0.0, wake - time.monotonic()))
 
     async def _commit_due(
         self, pending: list[tuple[float, dict[str, Any]]]
