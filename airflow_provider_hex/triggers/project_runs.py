@@ -3,11 +3,13 @@
 :class:`HexProjectRunEventTrigger` watches one project's runs and yields one event per run
 that finished since the watcher first started, filtered by what started the run (Hex's
 ``runTrigger``: ``SCHEDULED``, ``APP_REFRESH``, ``API``) and by its final status. Put it in
-an asset's watchers and a DAG scheduled on that asset runs once per such run::
+an asset's watchers and a DAG scheduled on that asset runs once per such run:
 
-    hex_project_asset(project_id, host, watchers=[
-        AssetWatcher(name="sales_refreshed", trigger=HexProjectRunEventTrigger(project_id)),
-    ])
+```python
+hex_project_asset(project_id, host, watchers=[
+    AssetWatcher(name="sales_refreshed", trigger=HexProjectRunEventTrigger(project_id)),
+])
+```
 
 What the watcher has handed to Airflow is kept as a *watermark*, a small JSON object: the
 lower bound it started from (``floor``), the latest end time seen (``watermark``) and the ids
@@ -16,14 +18,16 @@ end Hex reports late is neither lost nor repeated. Where it is kept, and when:
 
 - Airflow 3.3+ (in the triggerer): every watcher of one connection, project and poll
   interval shares one poll (a shared stream in ack mode), and the watermark is written to
-  Airflow's asset state store only once the events it covers are stored in Airflow's
-  database. A triggerer killed at any moment repeats nothing and loses nothing: exactly
-  once per finished run.
+  Airflow's asset state store once Airflow confirms that the events it covers are stored,
+  about :data:`HEARTBEAT` seconds later. A triggerer killed at any other moment repeats
+  nothing; killed inside that short window, it fires those runs once more after its
+  restart. No run is ever lost.
 - Airflow 3.0-3.2 (or wherever a trigger is run on its own): each watcher polls through the
   process-wide status reader, and keeps the watermark in an Airflow Variable
   (``hex_watcher__<project id>__<digest>``), written :data:`COMMIT_DELAY` seconds after the
   events it covers were handed to the triggerer. A triggerer killed in that window fires
-  those runs again after its restart: at least once, never lossy.
+  those runs again after its restart: at least once, never lossy as long as Airflow stores
+  an event within that delay (it takes about a second).
 
 All reads go through :class:`~airflow_provider_hex.triggers.polling.RunStatusReader`, so
 they share GetProjectRuns answers with the run triggers of the same connection and draw from
