@@ -182,12 +182,9 @@ class _AssetStateStore:
         return [self._accessors]
 
     async def load(self) -> dict[str, Any] | None:
+        # An asset added to the watcher later has no copy yet: it goes on from the others'.
         states = [await accessor.aget(self.key) for accessor in self._each()]
-        if any(state is None for state in states):
-            present = [s for s in states if isinstance(s, dict)]
-            # A newly added asset has no copy yet: it starts from the others' floor.
-            return _least_advanced(present) if present and len(present) < len(states) else None
-        return _least_advanced([s for s in states if isinstance(s, dict)])
+        return _least_advanced([state for state in states if isinstance(state, dict)])
 
     async def save(self, state: dict[str, Any]) -> None:
         for accessor in self._each():
@@ -401,22 +398,23 @@ class HexProjectRunEventTrigger(BaseEventTrigger):
 
     def _step(
         self, state: dict[str, Any] | None, runs: list[ProjectRun]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any], bool]:
-        """Events, new state, and whether this was the first listing (the baseline)."""
-        if state is None:
-            state = self.baseline(runs)
-            if self.since is None:
-                self.log.info(
-                    "Watching Hex project %s for %s runs that end %s from now on",
-                    self.project_id,
-                    "/".join(self.run_triggers),
-                    "/".join(self.statuses),
-                )
-                return [], state, True
+    ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, Any] | None]:
+        """Events, the state after them, and on the first listing the baseline to record at
+        once (it covers no event, so recording it early cannot lose one)."""
+        if state is not None:
             events, state = self.take(state, runs)
-            return events, state, True
-        events, state = self.take(state, runs)
-        return events, state, False
+            return events, state, None
+        baseline = self.baseline(runs)
+        if self.since is not None:  # the runs since then are events, recorded after them
+            events, state = self.take(baseline, runs)
+            return events, state, baseline
+        self.log.info(
+            "Watching Hex project %s for %s runs that end %s from now on",
+            self.project_id,
+            "/".join(self.run_triggers),
+            "/".join(self.statuses),
+        )
+        return [], baseline, baseline
 
     def _log_events(self, events: list[dict[str, Any]]) -> None:
         for event in events:
@@ -451,12 +449,10 @@ class HexProjectRunEventTrigger(BaseEventTrigger):
                 else:
                     failures = 0
                     next_read = time.monotonic() + self.poll_interval
-                    events, state, first = self._step(state, runs)
-                    if first:
-                        while not await self._save(state):
-                            await asyncio.sleep(self.poll_interval)
-                    else:
-                        pending.append((time.monotonic(), state))
+                    events, state, baseline = self._step(state, runs)
+                    while baseline is not None and not await self._save(baseline):
+                        await asyncio.sleep(self.poll_interval)
+                    pending.append((time.monotonic(), state))
                     self._log_events(events)
                     for event in events:
                         yield TriggerEvent(event)  # type: ignore[no-untyped-call]
@@ -519,11 +515,10 @@ class HexProjectRunEventTrigger(BaseEventTrigger):
                 runs = beat.get("runs")
                 if runs is None:  # a heartbeat: nothing new, nothing to record
                     continue
-                events, state, first = self._step(state, runs)
-                if first:
-                    await self._save(state)
-                else:
-                    self._pending[int(beat["seq"])] = state
+                events, state, baseline = self._step(state, runs)
+                if baseline is not None:
+                    await self._save(baseline)
+                self._pending[int(beat["seq"])] = state
                 self._log_events(events)
                 for event in events:
                     yield TriggerEvent(event)  # type: ignore[no-untyped-call]

@@ -126,9 +126,10 @@ def test_the_baseline_skips_every_run_finished_before_the_first_listing() -> Non
         {**hex_run("c", 0), "status": "RUNNING", "endTime": None},
     ]
 
-    events, state, first = trigger._step(None, earlier)
+    events, state, baseline = trigger._step(None, earlier)
 
-    assert (events, first) == ([], True)
+    assert events == []
+    assert baseline == state
     assert state["floor"] == state["watermark"] == "2026-12-01T06:05:00Z"
     events, _ = trigger.take(state, earlier)
     assert events == []
@@ -199,10 +200,17 @@ def test_since_reports_runs_that_ended_at_or_after_it_on_first_start() -> None:
     trigger = HexProjectRunEventTrigger(PROJECT, since="2026-12-01T06:05:00Z")
     listing = [hex_run("after", 7), hex_run("at", 5), hex_run("before", 4)]
 
-    events, state, first = trigger._step(None, listing)
+    events, state, baseline = trigger._step(None, listing)
 
-    assert first
     assert [e["run_id"] for e in events] == ["at", "after"]
+    # Recorded at once: the bare starting point, which covers none of the events.
+    assert baseline == {
+        "v": 1,
+        "floor": "2026-12-01T06:05:00Z",
+        "watermark": "2026-12-01T06:05:00Z",
+        "seen": {},
+    }
+    assert {"at", "after"} <= set(state["seen"])
     assert trigger.take(state, listing)[0] == []
 
 
@@ -557,3 +565,21 @@ def test_the_asset_state_store_copy_least_advanced_is_read_and_every_copy_writte
     assert asyncio.run(store.load()) == behind.value
     asyncio.run(store.save({"watermark": "x"}))
     assert ahead.value == behind.value == {"watermark": "x"}
+
+
+def test_a_restart_before_since_events_are_recorded_repeats_them(
+    sim: HexSimulator, conn_id: str
+) -> None:
+    """With ``since``, the first listing's events are recorded after them like any other:
+    a watcher stopped at once starts again from ``since`` and reports them again."""
+    project_id = sim.add_project("Watched", scripts=[RunScript(0, 1)])
+    old = schedule_run(sim, project_id, ago=600)
+    since = datetime.fromtimestamp(sim.state.now() - 3600, UTC).isoformat()
+    store = MemoryStore()
+
+    first = asyncio.run(take_events(watcher(conn_id, project_id, store, since=since), 1))
+    again = asyncio.run(take_events(watcher(conn_id, project_id, store, since=since), 1))
+
+    assert [e["run_id"] for e in first] == [e["run_id"] for e in again] == [old]
+    assert store.state is not None
+    assert store.state["seen"] == {}
