@@ -17,8 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +40,6 @@ TASK = "publish_refresh"
 PROJECT = "3c1e2f4a-5b6d-4e7f-8a9b-0c1d2e3f4a5b"
 #: Airflow 3.3's triggerer runs watchers in shared streams and keeps an asset state store.
 SHARED_STREAMS = hasattr(BaseEventTrigger, "shared_stream_key")
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll ``predicate`` every 0.3 s until it returns true."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.3)
 
 
 def hex_scheduler_runs(
@@ -118,7 +109,7 @@ def dag_runs(stack: AirflowStack) -> list[dict[str, Any]]:
 
 def woken_by(stack: AirflowStack, count: int, timeout: float = 120) -> list[list[str]]:
     """Wait for ``count`` DAG runs to succeed; return the Hex run ids each one was woken by."""
-    wait_for(lambda: len(dag_runs(stack)) >= count, timeout, f"{count} DAG run(s)")
+    stack.wait_until(lambda: len(dag_runs(stack)) >= count, timeout, f"{count} DAG run(s)")
     runs = dag_runs(stack)
     for run in runs:
         state = stack.wait_for_run(DAG_ID, run["dag_run_id"], timeout=timeout)
@@ -132,7 +123,9 @@ def test_the_dag_runs_once_per_scheduled_hex_run_across_a_triggerer_kill(
     earlier = hex_scheduler_runs(hex_sim, ago=3600)  # ended an hour before the watcher
     assert hex_sim.run_status(earlier) == "COMPLETED"
     # The watcher reads the project, takes its baseline and stores it, then polls on.
-    wait_for(lambda: listings(hex_sim) >= 3 and watermarks(airflow_stack), 90, "the watcher")
+    airflow_stack.wait_until(
+        lambda: listings(hex_sim) >= 3 and watermarks(airflow_stack), 90, "the watcher"
+    )
     assert dag_runs(airflow_stack) == []
 
     hex_scheduler_runs(hex_sim, trigger="API")  # not Hex's scheduler: no DAG run
@@ -141,7 +134,7 @@ def test_the_dag_runs_once_per_scheduled_hex_run_across_a_triggerer_kill(
 
     if SHARED_STREAMS:
         # Exactly once: once the watermark holds the run, a killed triggerer repeats nothing.
-        wait_for(
+        airflow_stack.wait_until(
             lambda: any(first in w["seen"] for w in watermarks(airflow_stack)),
             30,
             "the watermark to record the first run",
@@ -152,14 +145,18 @@ def test_the_dag_runs_once_per_scheduled_hex_run_across_a_triggerer_kill(
     airflow_stack.kill_component("triggerer")
     before_restart = listings(hex_sim)
     airflow_stack.start_component("triggerer")
-    wait_for(lambda: listings(hex_sim) > before_restart + 2, 120, "the restarted triggerer")
+    airflow_stack.wait_until(
+        lambda: listings(hex_sim) > before_restart + 2, 120, "the restarted triggerer"
+    )
 
     second = hex_scheduler_runs(hex_sim)
     expected = [[first], [second]] if SHARED_STREAMS else [[first], [first], [second]]
     woken = woken_by(airflow_stack, len(expected))
-    wait_for(lambda: hex_sim.run_status(second) == "COMPLETED", 10, "the second run")
+    airflow_stack.wait_until(
+        lambda: hex_sim.run_status(second) == "COMPLETED", 10, "the second run"
+    )
     polls = listings(hex_sim)
-    wait_for(lambda: listings(hex_sim) >= polls + 5, 30, "five more polls")
+    airflow_stack.wait_until(lambda: listings(hex_sim) >= polls + 5, 30, "five more polls")
 
     woken = woken_by(airflow_stack, len(expected))
     assert sorted(map(tuple, woken)) == sorted(map(tuple, expected))

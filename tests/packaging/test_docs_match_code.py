@@ -13,18 +13,16 @@ import pytest
 
 from airflow_provider_hex.hooks import hex as hex_hook
 from airflow_provider_hex.hooks.base import HexHookBase
+from airflow_provider_hex.provider_info import get_provider_info
 
 REPO = Path(__file__).resolve().parents[2]
 COVERAGE = (REPO / "docs" / "coverage.md").read_text(encoding="utf-8")
+# The operator, sensor and trigger modules, as the provider info declares them to Airflow.
 CLASS_MODULES = [
-    "airflow_provider_hex.operators.hex",
-    "airflow_provider_hex.operators.cells",
-    "airflow_provider_hex.operators.sharing",
-    "airflow_provider_hex.operators.projects",
-    "airflow_provider_hex.operators.guides",
-    "airflow_provider_hex.operators.admin",
-    "airflow_provider_hex.sensors.hex",
-    "airflow_provider_hex.triggers.hex",
+    module
+    for kind in ("operators", "sensors", "triggers")
+    for entry in get_provider_info()[kind]
+    for module in entry["python-modules"]
 ]
 # Hook methods that are not Hex operations (connection plumbing, the connection form).
 NOT_OPERATIONS = {"get_connection_form_widgets", "get_ui_field_behaviour"}
