@@ -19,7 +19,7 @@ Airflow normalizes every ``hex://`` URI with :func:`sanitize_uri` (registered th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -27,7 +27,7 @@ from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.validation import require_uuid
 
 if TYPE_CHECKING:
-    from airflow.sdk import Asset
+    from airflow.sdk import Asset, AssetWatcher
 
 __all__ = [
     "DEFAULT_ASSET_HOST",
@@ -78,6 +78,7 @@ def hex_project_asset(
     name: str | None = None,
     group: str = "hex",
     extra: Mapping[str, Any] | None = None,
+    watchers: Sequence[AssetWatcher] | None = None,
 ) -> Asset:
     """Return the Airflow asset of a Hex project, to use as an outlet, schedule or watcher.
 
@@ -86,11 +87,14 @@ def hex_project_asset(
     :param name: the asset's name in Airflow (default: its URI).
     :param group: the asset's group.
     :param extra: the asset's own extra (not an event's).
+    :param watchers: ``AssetWatcher`` s whose events update the asset, for example one with a
+        :class:`~airflow_provider_hex.triggers.project_runs.HexProjectRunEventTrigger`.
     """
     from airflow.sdk import Asset
 
     uri = hex_project_uri(project_id, host)
-    return Asset(name=name or uri, uri=uri, group=group, extra=dict(extra or {}))
+    more: dict[str, Any] = {"watchers": list(watchers)} if watchers else {}
+    return Asset(name=name or uri, uri=uri, group=group, extra=dict(extra or {}), **more)
 
 
 def create_asset(*, project_id: str, host: str | None = None, **kwargs: Any) -> Asset:

@@ -78,6 +78,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_hex.triggers.hex",
                     "airflow_provider_hex.triggers.agent_thread",
+                    "airflow_provider_hex.triggers.project_runs",
                 ],
             }
         ],
