@@ -78,7 +78,18 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_hex.triggers.hex",
                     "airflow_provider_hex.triggers.agent_thread",
+                    "airflow_provider_hex.triggers.project_runs",
                 ],
+            }
+        ],
+        "asset-uris": [
+            {
+                "schemes": ["hex"],
+                "handler": "airflow_provider_hex.assets.sanitize_uri",
+                "factory": "airflow_provider_hex.assets.create_asset",
+                "to_openlineage_converter": (
+                    "airflow_provider_hex.assets.convert_asset_to_openlineage"
+                ),
             }
         ],
         "connection-types": [

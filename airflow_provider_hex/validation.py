@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -209,3 +210,23 @@ def require_export_version(argument: str, value: Any) -> int | str:
     raise HexInvalidArgumentError(
         argument, value, "expected 'draft', 'latest' or a version number >= 1"
     )
+
+
+def parse_moment(argument: str, value: Any) -> datetime:
+    """Return ``value`` (a datetime or an ISO 8601 string) as an aware UTC datetime.
+
+    A naive value is taken as UTC, as Airflow's own dates are.
+    """
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise HexInvalidArgumentError(
+                argument, value, "expected an ISO 8601 time such as '2026-01-31T06:00:00+00:00'"
+            ) from None
+    if not isinstance(moment, datetime):
+        raise HexInvalidArgumentError(argument, value, "expected a datetime or an ISO 8601 string")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -84,6 +84,8 @@ class AirflowStack:
         self._extra_env = dict(env or {})
         self._procs: dict[str, subprocess.Popen[bytes]] = {}
         self._token: str | None = None
+        # One secret for every component, restarted ones included: they verify each other's JWTs.
+        self._jwt_secret = secrets.token_urlsafe(32)
         self.session = requests.Session()
 
     # ------------------------------------------------------------------ set-up
@@ -105,7 +107,7 @@ class AirflowStack:
                 "AIRFLOW__API__WORKERS": "1",
                 "AIRFLOW__API__BASE_URL": self.base_url,
                 "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.base_url}/execution/",
-                "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+                "AIRFLOW__API_AUTH__JWT_SECRET": self._jwt_secret,
                 # Airflow 3.0 signs iss=None unless set; newer PyJWT releases refuse it.
                 "AIRFLOW__API_AUTH__JWT_ISSUER": "hex-provider-e2e",
                 "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
@@ -140,21 +142,32 @@ class AirflowStack:
         for path in self._dag_files:
             shutil.copy(path, self.dags_folder / path.name)
         self._airflow("db", "migrate")
-        env = self.environment()
         for name in COMPONENTS:
-            log = (self.log_dir / f"{name}.log").open("wb")
+            self.start_component(name)
+        self.wait_until(self._healthy, timeout, "Airflow components to report healthy")
+        return self
+
+    def start_component(self, name: str) -> None:
+        """Start one component (``triggerer``...), its output appended to its log."""
+        with (self.log_dir / f"{name}.log").open("ab") as log:
             self._procs[name] = subprocess.Popen(
                 [str(self.airflow_bin), name],
-                env=env,
+                env=self.environment(),
                 cwd=self.home,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-            log.close()
-        self.wait_until(self._healthy, timeout, "Airflow components to report healthy")
-        return self
+
+    def kill_component(self, name: str) -> None:
+        """End one component and its children with SIGKILL, as a crash or OOM kill would."""
+        proc = self._procs.pop(name)
+        descendants = _descendants([proc.pid])
+        _signal_group(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        for child in descendants:
+            _kill(child)
 
     def _healthy(self) -> bool:
         self._check_alive()

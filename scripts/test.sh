@@ -10,14 +10,17 @@ cd "$(dirname "$0")/.."
 source scripts/lib_env.sh
 
 # ---------------------------------------------------------------------------------- matrix
-# One line per Airflow version: its virtualenv, the version, and the tests it runs
-# ("all": everything; "no-browser": all but the browser tests, the e2e tests included).
+# One line per Airflow version: its virtualenv, the version, the tests it runs ("all":
+# everything; "no-browser": all but the browser tests, the e2e tests included) and the
+# package's extras installed there. The newest Airflow also gets the optional OpenLineage
+# provider, so the lineage tests run against the real one (they must, there); the others
+# run without it, as most installations do.
 # The first line is the newest Airflow: lint, types and HEX_TEST_QUICK use it.
 MATRIX=(
-  ".venv   3.3.2 all"
-  ".venv32 3.2.2 no-browser"
-  ".venv31 3.1.8 no-browser"
-  ".venv30 3.0.6 all"
+  ".venv   3.3.2 all        dev,openlineage"
+  ".venv32 3.2.2 no-browser dev"
+  ".venv31 3.1.8 no-browser dev"
+  ".venv30 3.0.6 all        dev"
 )
 # The versions run in two lanes side by side (two cores; each lane starts at most one real
 # Airflow at a time). A lane is a list of matrix line numbers, run in order.
@@ -39,10 +42,10 @@ setup_machine() {  # setup_machine quick|full
 # Make (or reuse, by their stamps) the virtualenvs of the given matrix lines, side by side:
 # installing is mostly waiting on downloads and disk.
 setup_venvs() {
-  local pids=() n venv version _
+  local pids=() n venv version extras _
   for n in "$@"; do
-    read -r venv version _ <<< "${MATRIX[$n]}"
-    ( ensure_venv "$venv" "$version" ) > "$RESULTS/install-$n.log" 2>&1 &
+    read -r venv version _ extras <<< "${MATRIX[$n]}"
+    ( ensure_venv "$venv" "$version" "$extras" ) > "$RESULTS/install-$n.log" 2>&1 &
     pids+=("$!")
   done
   local failed=0 i=0
@@ -68,11 +71,13 @@ check() {  # check <name> <command...>: run a check that is not a test suite
 # run_pytest <matrix line> <pytest args...>: run the suite on one Airflow, quietly into a
 # log, and write that version's outcome. Exit code 5 (no tests collected) is a failure.
 run_pytest() {
-  local n="$1" venv version _; shift
-  read -r venv version _ <<< "${MATRIX[$n]}"
-  local log="$RESULTS/pytest-$n.log" rc=0 start=$SECONDS
+  local n="$1" venv version extras _; shift
+  read -r venv version _ extras <<< "${MATRIX[$n]}"
+  local log="$RESULTS/pytest-$n.log" rc=0 start=$SECONDS require_ol=0
+  [[ ",$extras," == *",openlineage,"* ]] && require_ol=1
   echo "-- Airflow $version: tests started ($*)"
-  "$venv/bin/python" -m pytest -p no:cacheprovider "$@" > "$log" 2>&1 || rc=$?
+  HEX_REQUIRE_OPENLINEAGE="$require_ol" "$venv/bin/python" -m pytest -p no:cacheprovider "$@" \
+    > "$log" 2>&1 || rc=$?
   local counts  # pytest's last line, e.g. "746 passed, 6 skipped in 134.03s (0:02:14)"
   counts="$(grep -E '(passed|failed|error|errors|no tests ran).* in [0-9.]+s' "$log" \
     | tail -1 | sed -E 's/^=+ //; s/ =+$//' || true)"
@@ -91,7 +96,7 @@ run_pytest() {
 run_lane() {  # run_lane <matrix line>...: run those versions' suites one after the other
   local n suite
   for n in "$@"; do
-    read -r _ _ suite <<< "${MATRIX[$n]}"
+    read -r _ _ suite _ <<< "${MATRIX[$n]}"
     case "$suite" in
       all) run_pytest "$n" -q ;;
       no-browser) run_pytest "$n" -q -m "not browser" ;;

@@ -331,6 +331,8 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
         ended = RunRef.from_json(event)
         if ended is not None and (self._run is None or self._run.run_id != ended.run_id):
             self._run = ended
+        if isinstance(event.get("run"), dict):
+            self._last_run = event["run"]  # the run as it ended, for lineage
         summary = resolve_run_event(
             event,
             cancel_on_timeout=self.cancel_on_timeout and self._may_cancel(self._run),

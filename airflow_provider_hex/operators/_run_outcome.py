@@ -196,6 +196,7 @@ def add_outlet_extra(
         "run_id": summary["run_id"],
         "run_url": summary["run_url"],
         "status": summary["status"],
+        "elapsed_seconds": summary["elapsed_seconds"],
     }
     for outlet in outlets:
         if isinstance(outlet, Asset):

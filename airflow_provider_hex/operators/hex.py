@@ -292,6 +292,36 @@ class HexRunProjectOperator(HexRunLifecycle):
             RunSummary, with_saved_charts(self.hook, summary, self.save_charts, self.charts_folder)
         )
 
+    # -- OpenLineage (used by apache-airflow-providers-openlineage when installed) -------------
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """The lineage of the finished run: the tables the project reads, the project itself."""
+        return self._openlineage()
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> Any:
+        """The lineage of a run that failed (same datasets, the run's final status)."""
+        return self._openlineage()
+
+    def _openlineage(self) -> Any:
+        ref = self._run
+        project_id = ref.project_id if ref is not None else self.project_id
+        if not project_id:  # never started: the project was not even found
+            return None
+        try:
+            from airflow_provider_hex.lineage import operator_lineage
+
+            return operator_lineage(
+                self.hook,
+                project_id,
+                cast("dict[str, Any] | None", self._last_run),
+                run_url=None if ref is None else ref.run_url,
+            )
+        except Exception as err:  # collecting lineage never fails the task
+            self.log.warning(
+                "Could not collect OpenLineage for Hex project %s: %s", project_id, err
+            )
+            return None
+
     def on_kill(self) -> None:
         """Cancel the run this task started, if it is still going."""
         ref = self._run

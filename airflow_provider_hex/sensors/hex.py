@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -28,14 +28,16 @@ from airflow_provider_hex.operators._run_outcome import (
 )
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
 from airflow_provider_hex.triggers.run_watch import event_for_run
-from airflow_provider_hex.types import ProjectRun, RunTrigger
-from airflow_provider_hex.validation import require_enum, require_uuid
+from airflow_provider_hex.types import ACTIVE_STATUSES, TERMINAL_STATUSES, ProjectRun, RunTrigger
+from airflow_provider_hex.validation import parse_moment, require_enum, require_uuid
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_hex.hooks.hex import HexHook
 
+#: Runs read to find one that ended after ``finished_after`` (the newest ones).
+FINISHED_AFTER_PAGE = 50
 #: Extra seconds the deferral timeout allows beyond the sensor's own deadline.
 DEFER_TIMEOUT_MARGIN = 120.0
 
@@ -62,12 +64,17 @@ class HexRunSensor(BaseSensorOperator):
         projects too.
     :param run_trigger: with no ``run_id``, only consider runs started this way
         (``API``, ``SCHEDULED``, ``APP_REFRESH``).
+    :param finished_after: with no ``run_id``, wait for a run that ended after this moment
+        (templated; a datetime or an ISO 8601 string such as ``"{{ data_interval_end }}"``)
+        and never pass on one that ended earlier: the newest run that ended after it
+        decides, and a run still going is waited for. Without it the newest run decides,
+        however old.
     :param deferrable: wait in the triggerer instead of the worker.
     :param poll_interval: another name for ``poke_interval`` (seconds between reads).
     :param max_poll_interval: longest wait between two reads when deferred, in seconds.
     """
 
-    template_fields: Sequence[str] = ("project_id", "project_name", "run_id")
+    template_fields: Sequence[str] = ("project_id", "project_name", "run_id", "finished_after")
     operator_extra_links = (HexRunLink(),)
     ui_color = "#E8DEFF"
 
@@ -80,6 +87,7 @@ class HexRunSensor(BaseSensorOperator):
         project_name: str | None = None,
         include_archived_projects: bool = False,
         run_trigger: RunTrigger | str | None = None,
+        finished_after: datetime | str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float | None = None,
         max_poll_interval: float = 60.0,
@@ -99,6 +107,14 @@ class HexRunSensor(BaseSensorOperator):
         self.run_id = run_id
         self.hex_conn_id = hex_conn_id
         self.run_trigger = None if run_trigger is None else str(run_trigger)
+        self.finished_after = finished_after
+        if finished_after is not None:
+            if run_id is not None:
+                raise HexInvalidArgumentError(
+                    "finished_after", finished_after, "applies to the latest run: drop run_id"
+                )
+            if not (isinstance(finished_after, str) and "{" in finished_after):
+                parse_moment("finished_after", finished_after)
         self.deferrable = deferrable
         self.max_poll_interval = max_poll_interval
         if run_trigger is not None:
@@ -123,10 +139,36 @@ class HexRunSensor(BaseSensorOperator):
         """The watched run's status: the given run, or the project's newest run (or None)."""
         if self.run_id:
             return self.hook.get_run_status(self.project_id, self.run_id)
+        if self.finished_after is not None:
+            return self._run_finished_after(parse_moment("finished_after", self.finished_after))
         page = self.hook.get_project_runs(
             self.project_id, run_trigger=self.run_trigger, limit=1
         ).page()
         return page["values"][0] if page["values"] else None
+
+    def _run_finished_after(self, moment: datetime) -> ProjectRun | None:
+        """The newest run that ended after ``moment``; else a run still going, to wait for.
+
+        A run still going is only waited for once ``moment`` has passed (it can then only
+        end after it). Reads one page of the project's newest runs.
+        """
+        page = self.hook.get_project_runs(
+            self.project_id, run_trigger=self.run_trigger, limit=FINISHED_AFTER_PAGE
+        ).page()
+        going = None
+        for run in page["values"]:
+            ended = run.get("endTime")
+            if run.get("status") in TERMINAL_STATUSES and ended:
+                if parse_moment("endTime", ended) > moment:
+                    return run
+            elif run.get("status") in ACTIVE_STATUSES and going is None:
+                going = run
+        if going is not None and moment <= datetime.now(UTC):
+            return going
+        self.log.info(
+            "No run of project %s has ended after %s yet", self.project_id, moment.isoformat()
+        )
+        return None
 
     @property
     def hex_run_url(self) -> str | None:

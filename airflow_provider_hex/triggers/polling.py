@@ -226,6 +226,25 @@ class RunStatusReader:
         self.stats.fallbacks += 1
         return await self.hook.aget_run_status(project_id, run_id, run_url=run_url)
 
+    async def recent_runs(
+        self, project_id: str, *, max_age: float | None = None
+    ) -> list[ProjectRun]:
+        """Return the project's newest runs (one GetProjectRuns page), newest first.
+
+        Shares the listing with every trigger of this reader that reads the project's runs
+        (run triggers and watchers alike): an answer younger than ``max_age`` (``cache_ttl``
+        if None) is reused, and a listing under way is joined. Errors are raised; a 429 is
+        not sat out here (the caller backs off and keeps going).
+        """
+        ttl = self.cache_ttl if max_age is None else max_age
+        answer = self._answers.get(project_id)
+        if answer is not None and self._clock() - answer.fetched <= ttl:
+            self.stats.cache_hits += 1
+        else:
+            answer = await self._batch(project_id)
+            self.stats.batch_reads += 1
+        return [cast("ProjectRun", dict(run)) for run in answer.runs.values()]
+
     def _forget_waiting(self, project_id: str, run_id: str) -> None:
         waiting = self._waiting.get(project_id)
         if waiting is not None:

@@ -18,6 +18,7 @@ from test_hex_run_support import (
     run_starts,
 )
 
+from airflow_provider_hex.assets import hex_project_asset
 from airflow_provider_hex.exceptions import HexConnectionError, HexServerError
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.links import HexRunLink
@@ -414,7 +415,7 @@ def test_a_refused_deferrable_start_defers_on_a_timer_and_starts_on_resume(
 
 def test_success_adds_the_run_to_each_asset_outlets_extra(sim: HexSimulator, conn: str) -> None:
     project_id = project(sim)
-    report, other = Asset("hex://reports/daily"), Asset("s3://bucket/daily")
+    report, other = hex_project_asset(project_id, sim.url), Asset("s3://bucket/daily")
     context = make_context()
 
     summary = fast_operator(project_id, outlets=[report, other]).execute(context)
@@ -424,7 +425,9 @@ def test_success_adds_the_run_to_each_asset_outlets_extra(sim: HexSimulator, con
             "run_id": summary["run_id"],
             "run_url": summary["run_url"],
             "status": "COMPLETED",
+            "elapsed_seconds": summary["elapsed_seconds"],
         }
+    assert summary["elapsed_seconds"] > 0
 
 
 def test_the_run_link_reads_the_run_url_xcom(

@@ -283,5 +283,10 @@ def test_wrong_arguments_fail_when_the_dag_is_parsed(kwargs: dict[str, Any]) -> 
 def test_ids_are_templated_and_the_run_is_linked() -> None:
     waiting = sensor("{{ var.value.project }}", "{{ ti.xcom_pull('run', key='run_id') }}")
 
-    assert set(waiting.template_fields) == {"project_id", "project_name", "run_id"}
+    assert set(waiting.template_fields) == {
+        "project_id",
+        "project_name",
+        "run_id",
+        "finished_after",
+    }
     assert [type(link) for link in waiting.operator_extra_links] == [HexRunLink]
