@@ -2,8 +2,9 @@
 
 After the warehouse tables are built (``build_marts`` stands in for your dbt or Spark
 job), the DAG tells Hex which tables to trust and which are retired, uploads the semantic
-models the build produced, endorses the new dataset, refreshes the report and keeps a copy
-of the report as code (``.hex.yaml``) beside the build.
+models the build produced, endorses the new dataset, refreshes the report and saves its
+charts as PNG files (``list_charts`` is where a notifier would attach them), and keeps a
+copy of the report as code (``.hex.yaml``) beside the build.
 
 To try it without a Hex account, start the simulator
 (``python -m airflow_provider_hex.testing``) and point the ``hex_default`` connection at
@@ -17,6 +18,7 @@ import os
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from airflow.sdk import dag, task
 
@@ -42,6 +44,17 @@ SEMANTIC_MODELS = os.environ.get(
 EXPORT_DESTINATION = os.environ.get(
     "HEX_EXPORT_DESTINATION", (Path(tempfile.gettempdir()) / "hex-exports").as_uri()
 )
+
+
+# Where the report's chart images go: any Airflow object store, or a local folder.
+CHARTS_FOLDER = os.environ.get(
+    "HEX_CHARTS_FOLDER", (Path(tempfile.gettempdir()) / "hex-charts").as_uri()
+)
+# The report's chart cells, by the file name each image gets (static ids of the demo's cells).
+CHARTS = {
+    "revenue": os.environ.get("HEX_REVENUE_CHART", "710878c6-96c5-4e98-b670-5b4afb9f531e"),
+    "regions": os.environ.get("HEX_REGION_CHART", "084b5eb0-afa8-429a-b18f-dea4a8f4627c"),
+}
 
 
 @dag(
@@ -99,8 +112,15 @@ def example_hex_etl_handoff() -> None:
         task_id="refresh_report",
         project_id=PROJECT_ID,
         update_published_results=True,
+        save_charts=CHARTS,  # the run's chart images, saved once it completes
+        charts_folder=CHARTS_FOLDER + "/{{ ds }}",
         poll_interval=5,
     )
+
+    @task
+    def list_charts(summary: dict[str, Any]) -> list[str]:
+        """What a notifier would attach: the chart files the run saved."""
+        return sorted(path.rsplit("/", 1)[-1] for path in summary["charts"])
 
     # [START howto_operator_hex_export_project]
     back_up_report = HexExportProjectOperator(
@@ -118,6 +138,7 @@ def example_hex_etl_handoff() -> None:
 
     endorse_tables >> sync_semantic_models >> endorse_dataset >> refresh_report >> back_up_report
     list_exports(back_up_report.output)
+    list_charts(refresh_report.output)
 
 
 example_hex_etl_handoff()

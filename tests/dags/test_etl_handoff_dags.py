@@ -27,6 +27,7 @@ def hex_sim(
         "AIRFLOW_CONN_HEX_DEFAULT", json.dumps({**conn, "extra": {"rate_budget": False}})
     )
     monkeypatch.setenv("HEX_EXPORT_DESTINATION", (tmp_path / "exports").as_uri())
+    monkeypatch.setenv("HEX_CHARTS_FOLDER", (tmp_path / "charts").as_uri())
     return fast_hex
 
 
@@ -59,6 +60,11 @@ def test_etl_handoff_endorses_tables_ingests_models_runs_and_exports(
     assert exported.name == "daily-sales-report.hex.yaml"
     assert 'title: "Daily sales report"' in exported.read_text()
     assert result.xcom("list_exports") == ["daily-sales-report.hex.yaml"]
+    charts = [Path(p.removeprefix("file://")) for p in result.xcom("refresh_report")["charts"]]
+    assert sorted(p.name for p in charts) == ["regions.png", "revenue.png"]
+    assert all(p.parent.parent == tmp_path / "charts" for p in charts)
+    assert all(p.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") for p in charts)
+    assert result.xcom("list_charts") == ["regions.png", "revenue.png"]
 
 
 def test_project_backup_creates_a_project_and_exports_both(
