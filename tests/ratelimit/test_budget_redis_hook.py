@@ -18,7 +18,7 @@ from redis_support import RedisServer, free_port
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.budget_redis import RedisBudget
 from airflow_provider_hex.hooks.hex import HexHook
-from airflow_provider_hex.hooks.settings import HexSettings
+from airflow_provider_hex.hooks.settings import HexSettings, connection_extra
 from airflow_provider_hex.testing import Fault, HexSimulator
 
 PASSWORD = "store-secret-7f3a"
@@ -197,10 +197,16 @@ class _TriggererConnection:
         raise RuntimeError("You cannot use AsyncToSync in the same thread as an event loop")
 
 
-def test_the_budget_extras_are_read_without_extra_dejson() -> None:
+def test_a_redis_connections_extra_is_read_without_extra_dejson() -> None:
     conn = _TriggererConnection('{"rate_budget_url": "redis://cache:6379/0"}')
 
-    settings = HexHook._settings_from(conn)
+    assert connection_extra(conn) == {"rate_budget_url": "redis://cache:6379/0"}
+
+
+def test_the_budget_extras_become_settings() -> None:
+    conn = _TriggererConnection("{}")
+
+    settings = HexHook._settings_from(conn, {"rate_budget_url": "redis://cache:6379/0"})
 
     assert settings.rate_budget_url == "redis://cache:6379/0"
 
@@ -208,4 +214,4 @@ def test_the_budget_extras_are_read_without_extra_dejson() -> None:
 @pytest.mark.parametrize("extra", ["{not json", "[1, 2]"])
 def test_an_extra_that_is_not_a_json_object_is_refused(extra: str) -> None:
     with pytest.raises(HexInvalidArgumentError, match="must be a JSON object"):
-        HexHook._settings_from(_TriggererConnection(extra))
+        connection_extra(_TriggererConnection(extra))
