@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from airflow_stack import AirflowStack  # noqa: E402
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.feature_e2e]
 
 DAG_FILE = REPO / "example_dags" / "example_hex_charts_and_agent.py"
 DAG_ID = "example_hex_charts_and_agent"
