@@ -22,19 +22,19 @@ from airflow_provider_hex.exceptions import (
     HexRateLimitError,
 )
 from airflow_provider_hex.operators._run_compat import AirflowFailException, AirflowSkipException
-from airflow_provider_hex.operators._run_outcome import (
-    RunRef,
-    RunSummary,
-    add_outlet_extra,
-    resolve_run_event,
-    summarize,
-)
 from airflow_provider_hex.operators._run_state import ResumableJobMixin, forget_run
 from airflow_provider_hex.operators._run_wait import (
     add_timeline,
     cancel_or_read,
     start_retry_wait,
     wait_in_worker,
+)
+from airflow_provider_hex.runs import (
+    RunRef,
+    RunSummary,
+    add_outlet_extra,
+    resolve_run_event,
+    summarize,
 )
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
 from airflow_provider_hex.triggers.run_watch import (

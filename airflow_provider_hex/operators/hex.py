@@ -29,13 +29,13 @@ from airflow_provider_hex.operators._run_args import (
 )
 from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.operators._run_lifecycle import HexRunLifecycle
-from airflow_provider_hex.operators._run_outcome import RunSummary
 from airflow_provider_hex.operators._run_wait import cancel_or_read
 from airflow_provider_hex.operators.charts import (
     check_charts_arguments,
     prepare_charts_folder,
     with_saved_charts,
 )
+from airflow_provider_hex.runs import RunSummary
 from airflow_provider_hex.types import TERMINAL_STATUSES
 from airflow_provider_hex.validation import require_choice, require_uuid
 

@@ -20,7 +20,7 @@ from airflow_provider_hex.operators._run_compat import (
     AirflowSensorTimeout,
     AirflowSkipException,
 )
-from airflow_provider_hex.operators._run_outcome import (
+from airflow_provider_hex.runs import (
     RunRef,
     RunSummary,
     failure_lines,

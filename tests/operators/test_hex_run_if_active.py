@@ -226,7 +226,7 @@ def test_cancel_adopted_must_be_a_bool() -> None:
 
 
 def test_an_adopted_run_stays_adopted_in_the_stored_reference() -> None:
-    from airflow_provider_hex.operators._run_outcome import RunRef
+    from airflow_provider_hex.runs import RunRef
 
     ref = RunRef("p", "r", "https://app.hex.tech/app/p/runs/r", adopted=True)
 
