@@ -14,7 +14,7 @@ from typing import Any, TypedDict
 
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 
-from airflow_provider_hex.operators._run_compat import AirflowFailException
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.run_report import explain_run
 from airflow_provider_hex.triggers.run_watch import event_for_run
 from airflow_provider_hex.types import FAILURE_STATUSES, ProjectRun, RunStatus

@@ -11,9 +11,9 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from airflow_provider_hex._compat import ProviderDeprecationWarning
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.api_runs import run_project_request
-from airflow_provider_hex.operators._run_compat import ProviderDeprecationWarning
 
 #: 0.1.9 argument name -> today's name.
 LEGACY_NAMES = {

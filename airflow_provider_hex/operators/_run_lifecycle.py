@@ -10,19 +10,23 @@ The operator module keeps the arguments and Airflow's entry points.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_hex._compat import (
+    AirflowFailException,
+    AirflowSkipException,
+    ResumableJobMixin,
+)
 from airflow_provider_hex.exceptions import (
     HexKernelLimitError,
     HexNotFoundError,
     HexRateLimitError,
 )
-from airflow_provider_hex.operators._run_compat import AirflowFailException, AirflowSkipException
-from airflow_provider_hex.operators._run_state import ResumableJobMixin, forget_run
 from airflow_provider_hex.operators._run_wait import (
     add_timeline,
     cancel_or_read,
@@ -58,6 +62,14 @@ if TYPE_CHECKING:
 #: Seconds the deferral timeout allows beyond the run's deadline, so that the trigger, which
 #: enforces the deadline and cancels the run, always ends before Airflow times it out.
 DEFER_TIMEOUT_MARGIN = 120.0
+
+
+def forget_run(context: Mapping[str, Any], key: str) -> None:
+    """Drop the stored run once the task has its result, so that clearing the task later
+    starts a fresh run instead of finding this finished one."""
+    store = context.get("task_state_store")
+    if store is not None:
+        store.delete(key)
 
 
 class HexRunLifecycle(ResumableJobMixin, BaseOperator):

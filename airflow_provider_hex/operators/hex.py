@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from airflow.configuration import conf
 from airflow.sdk import BaseOperator
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.project_names import (
     PENDING_LOOKUP,
@@ -27,7 +28,6 @@ from airflow_provider_hex.operators._run_args import (
     check_wait_arguments,
     take_legacy,
 )
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.operators._run_lifecycle import HexRunLifecycle
 from airflow_provider_hex.operators._run_wait import cancel_or_read
 from airflow_provider_hex.operators.charts import (

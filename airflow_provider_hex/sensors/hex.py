@@ -12,14 +12,14 @@ from airflow.configuration import conf
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.hooks.project_names import check_project_reference, resolve_project
-from airflow_provider_hex.links import HexRunLink
-from airflow_provider_hex.operators._run_compat import (
+from airflow_provider_hex._compat import (
     AirflowFailException,
     AirflowSensorTimeout,
     AirflowSkipException,
 )
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
+from airflow_provider_hex.hooks.project_names import check_project_reference, resolve_project
+from airflow_provider_hex.links import HexRunLink
 from airflow_provider_hex.runs import (
     RunRef,
     RunSummary,

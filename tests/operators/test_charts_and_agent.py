@@ -15,9 +15,9 @@ import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 from test_hex_run_support import FakeTI, TaskDeferred, connect, make_context, quiet_safeguard
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.base import aclose_shared_client
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.operators.agent import HexAgentThreadOperator
 from airflow_provider_hex.operators.charts import HexChartError
 from airflow_provider_hex.operators.hex import HexRunProjectOperator

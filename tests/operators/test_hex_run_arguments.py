@@ -10,11 +10,11 @@ import requests_mock
 from airflow.sdk import DAG
 from test_hex_run_support import PROJECT, make_context, quiet_safeguard
 
-from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.operators._run_compat import (
+from airflow_provider_hex._compat import (
     AirflowFailException,
     ProviderDeprecationWarning,
 )
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
 
 OTHER = "63e12af8-1cfd-46d2-860d-95606666795b"

@@ -15,8 +15,8 @@ import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 from test_hex_run_support import TaskDeferred, fast_operator, logged, make_context
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.hooks.hex import HexHook
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger
 

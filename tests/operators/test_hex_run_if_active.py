@@ -17,8 +17,8 @@ from test_hex_run_support import (
     run_starts,
 )
 
+from airflow_provider_hex._compat import AirflowSkipException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.operators._run_compat import AirflowSkipException
 from airflow_provider_hex.testing import HexSimulator, RunScript
 
 

@@ -18,11 +18,11 @@ from test_hex_run_support import (
     run_starts,
 )
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.assets import hex_project_asset
 from airflow_provider_hex.exceptions import HexConnectionError, HexServerError
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.links import HexRunLink
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.testing import Fault, HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
 from airflow_provider_hex.triggers.run_watch import run_event

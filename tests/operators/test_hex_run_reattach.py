@@ -20,8 +20,8 @@ from test_hex_run_support import (
     quiet_safeguard,
 )
 
+from airflow_provider_hex._compat import CAN_REATTACH
 from airflow_provider_hex.hooks.hex import HexHook
-from airflow_provider_hex.operators._run_state import CAN_REATTACH
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger

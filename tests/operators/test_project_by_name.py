@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from test_hex_run_support import FakeTI, TaskDeferred, make_context
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.hooks.project_names import forget_project_titles
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.operators.hex import HexCancelRunOperator, HexRunProjectOperator
 from airflow_provider_hex.sensors.hex import HexRunSensor
 from airflow_provider_hex.testing import HexSimulator, RunScript

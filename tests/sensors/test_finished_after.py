@@ -9,8 +9,8 @@ import pytest
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.execution_time.context import OutletEventAccessors
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.sensors.hex import HexRunSensor
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger

@@ -10,14 +10,14 @@ from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.execution_time.context import OutletEventAccessors
 
-from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.hooks.hex import HexHook
-from airflow_provider_hex.links import HexRunLink
-from airflow_provider_hex.operators._run_compat import (
+from airflow_provider_hex._compat import (
     AirflowFailException,
     AirflowSensorTimeout,
     AirflowSkipException,
 )
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
+from airflow_provider_hex.hooks.hex import HexHook
+from airflow_provider_hex.links import HexRunLink
 from airflow_provider_hex.sensors.hex import HexRunSensor
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
@@ -283,5 +283,10 @@ def test_wrong_arguments_fail_when_the_dag_is_parsed(kwargs: dict[str, Any]) -> 
 def test_ids_are_templated_and_the_run_is_linked() -> None:
     waiting = sensor("{{ var.value.project }}", "{{ ti.xcom_pull('run', key='run_id') }}")
 
-    assert set(waiting.template_fields) == {"project_id", "project_name", "run_id"}
+    assert set(waiting.template_fields) == {
+        "project_id",
+        "project_name",
+        "run_id",
+        "finished_after",
+    }
     assert [type(link) for link in waiting.operator_extra_links] == [HexRunLink]
