@@ -37,15 +37,12 @@ from airflow_provider_hex.runs import (
     RunRef,
     RunSummary,
     add_outlet_extra,
+    event_for_run,
     resolve_run_event,
     summarize,
 )
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
-from airflow_provider_hex.triggers.run_watch import (
-    DEFAULT_MAX_TRANSIENT_ERRORS,
-    RunWatch,
-    event_for_run,
-)
+from airflow_provider_hex.triggers.run_watch import DEFAULT_MAX_TRANSIENT_ERRORS, RunWatch
 from airflow_provider_hex.types import (
     ACTIVE_STATUSES,
     SUCCESS_STATUSES,
@@ -338,7 +335,7 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
             timeout=timeout,
         )
 
-    def _finish(self, context: Context, event: dict[str, Any]) -> RunSummary:
+    def _finish(self, context: Context, event: Mapping[str, Any]) -> RunSummary:
         """Turn the end of the wait into the task's result (see resolve_run_event)."""
         ended = RunRef.from_json(event)
         if ended is not None and (self._run is None or self._run.run_id != ended.run_id):

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hex.exceptions import HexAPIError, HexError, HexInvalidInputError
-from airflow_provider_hex.triggers.run_watch import RunWatch, with_timeline
+from airflow_provider_hex.runs import RunEvent, with_timeline
+from airflow_provider_hex.triggers.run_watch import RunWatch
 from airflow_provider_hex.types import TERMINAL_STATUSES, ProjectRun
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def start_retry_wait(
 
 def wait_in_worker(
     hook: HexHook, watch: RunWatch, *, sleep: Callable[[float], None] = time.sleep
-) -> dict[str, Any]:
+) -> RunEvent:
     """Poll the run until it ends, the deadline passes or reading keeps failing.
 
     Returns the final event; a ``timeout`` event leaves cancelling to the caller.
@@ -53,7 +54,7 @@ def wait_in_worker(
         sleep(watch.next_interval())
 
 
-def add_timeline(hook: HexHook, event: dict[str, Any], log: Any) -> dict[str, Any]:
+def add_timeline(hook: HexHook, event: RunEvent, log: Any) -> RunEvent:
     """Read a failed run once more with its state events, to explain the failure.
 
     Any other event is returned as it is; so is a failed one whose second read fails.

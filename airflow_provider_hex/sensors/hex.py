@@ -21,13 +21,15 @@ from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.project_names import check_project_reference, resolve_project
 from airflow_provider_hex.links import HexRunLink
 from airflow_provider_hex.runs import (
+    RunEvent,
     RunRef,
     RunSummary,
+    event_for_run,
     failure_lines,
+    parse_event,
     summarize,
 )
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
-from airflow_provider_hex.triggers.run_watch import event_for_run
 from airflow_provider_hex.types import ACTIVE_STATUSES, TERMINAL_STATUSES, ProjectRun, RunTrigger
 from airflow_provider_hex.validation import parse_moment, require_enum, require_uuid
 
@@ -184,11 +186,11 @@ class HexRunSensor(BaseSensorOperator):
         self._pushed_run_id = run["runId"]
         self.log.info("Watching Hex run %s: %s", run["runId"], run.get("runUrl"))
 
-    def _end(self, event: dict[str, Any]) -> RunSummary:
+    def _end(self, event: RunEvent) -> RunSummary:
         """Return the summary of a completed run, or raise what fails (or skips) the sensor."""
-        kind = event.get("status")
+        kind = event["status"]
         if kind == "success":
-            ref = RunRef(str(event["project_id"]), str(event["run_id"]), event.get("run_url"))
+            ref = RunRef(event["project_id"], event["run_id"], event.get("run_url"))
             return summarize(ref, event.get("run"))
         message = f"{event.get('message')}. Run: {event.get('run_url')}"
         if kind == "failed":
@@ -302,7 +304,11 @@ class HexRunSensor(BaseSensorOperator):
     def execute_complete(self, context: Context, event: dict[str, Any]) -> RunSummary:
         """Resume when the trigger's wait ends."""
         self._run_url = event.get("run_url")
-        return self._end(event)
+        try:
+            ended = parse_event(event)
+        except ValueError as err:
+            raise AirflowException(f"Unexpected event from the Hex run trigger: {err}") from None
+        return self._end(ended)
 
 
 __all__ = [

@@ -1,9 +1,9 @@
 """Wait for a Hex project run in the triggerer, without holding a worker slot.
 
 :class:`HexRunTrigger` polls a run through the process-wide status reader of
-:mod:`airflow_provider_hex.triggers.polling` and ends with exactly one event, the dict described in
-:mod:`airflow_provider_hex.triggers.run_watch` (whose bookkeeping the worker's poll loop
-shares).
+:mod:`airflow_provider_hex.triggers.polling` and ends with exactly one
+:class:`~airflow_provider_hex.runs.RunEvent`, as plain JSON (its bookkeeping,
+:mod:`airflow_provider_hex.triggers.run_watch`, is shared with the worker's poll loop).
 """
 
 from __future__ import annotations
@@ -20,12 +20,9 @@ from airflow_provider_hex.exceptions import (
     HexError,
     HexInvalidInputError,
 )
+from airflow_provider_hex.runs import RunEvent, with_timeline
 from airflow_provider_hex.triggers.polling import get_status_reader
-from airflow_provider_hex.triggers.run_watch import (
-    DEFAULT_MAX_TRANSIENT_ERRORS,
-    RunWatch,
-    with_timeline,
-)
+from airflow_provider_hex.triggers.run_watch import DEFAULT_MAX_TRANSIENT_ERRORS, RunWatch
 from airflow_provider_hex.types import (
     TERMINAL_STATUSES,
     ProjectRun,
@@ -148,7 +145,7 @@ class HexRunTrigger(BaseTrigger):
             "the triggerer runs"
         )
 
-    async def _wait(self, watch: RunWatch) -> dict[str, Any]:
+    async def _wait(self, watch: RunWatch) -> RunEvent:
         reader = get_status_reader(self.hex_conn_id)
         while True:
             if watch.expired():
@@ -169,7 +166,7 @@ class HexRunTrigger(BaseTrigger):
                 return event
             await asyncio.sleep(watch.next_interval())
 
-    async def _with_timeline(self, event: dict[str, Any]) -> dict[str, Any]:
+    async def _with_timeline(self, event: RunEvent) -> RunEvent:
         """Read a failed run once more with its state events, to explain the failure.
 
         One request per failed run; if it fails, the event keeps what the last read said.
@@ -187,7 +184,7 @@ class HexRunTrigger(BaseTrigger):
             return event
         return with_timeline(event, run)
 
-    async def _on_deadline(self, watch: RunWatch) -> dict[str, Any]:
+    async def _on_deadline(self, watch: RunWatch) -> RunEvent:
         message = watch.timeout_message()
         if not self.cancel_on_timeout:
             return watch.event("timeout", message, left_running=True)

@@ -23,9 +23,9 @@ from airflow_provider_hex.assets import hex_project_asset
 from airflow_provider_hex.exceptions import HexConnectionError, HexServerError
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.links import HexRunLink
+from airflow_provider_hex.runs import run_event
 from airflow_provider_hex.testing import Fault, HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
-from airflow_provider_hex.triggers.run_watch import run_event
 
 SUMMARY_KEYS = {
     "project_id",
@@ -241,7 +241,7 @@ def test_execute_complete_returns_the_summary_on_success() -> None:
         (event("failed", "PAUSED"), AirflowException, "unknown status 'PAUSED'"),
         (event("error"), AirflowException, "the trigger says error"),
         (event("timeout", cancelled=True), AirflowException, "the trigger cancelled the run"),
-        (event("surprise"), AirflowException, "Unexpected event"),
+        ({**event("error"), "status": "surprise"}, AirflowException, "Unexpected event"),
     ],
     ids=["errored", "no-kernel", "killed", "unknown", "error", "timeout-cancelled", "bad-event"],
 )

@@ -18,10 +18,10 @@ from airflow_provider_hex._compat import (
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.links import HexRunLink
+from airflow_provider_hex.runs import run_event
 from airflow_provider_hex.sensors.hex import HexRunSensor
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
-from airflow_provider_hex.triggers.run_watch import run_event
 
 try:  # Airflow 3.2+
     from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
