@@ -8,7 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.pagination import Pager, shape_error
-from airflow_provider_hex.hooks.transport import RUN_START_GROUP, STATUS_GROUP, HexRequest
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.operations import RUN_START_GROUP, STATUS_GROUP
 from airflow_provider_hex.types import (
     NotificationType,
     Page,
@@ -133,7 +134,6 @@ def run_project_request(
         "POST",
         f"/projects/{project_id}/runs",
         body=body,
-        idempotent=False,
         rate_group=RUN_START_GROUP,
         if_lost=RUN_MAY_HAVE_STARTED,
     )

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.pagination import Pager, cursor_pager
-from airflow_provider_hex.hooks.transport import CONTENT_GROUP, STATUS_GROUP, HexRequest
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.operations import CONTENT_GROUP, STATUS_GROUP
 from airflow_provider_hex.types import Collection, CurrentUser, DataConnection, Group, User
 from airflow_provider_hex.validation import (
     require_choice,
@@ -85,7 +86,6 @@ class WorkspaceAPI:
             "POST",
             "/collections",
             body=body,
-            idempotent=False,
             if_lost="a collection may have been created; list the collections before "
             "creating it again",
         )
@@ -145,7 +145,6 @@ class WorkspaceAPI:
             "POST",
             "/groups",
             body=body,
-            idempotent=False,
             if_lost="a group may have been created (names need not be unique); list the "
             "groups before creating it again",
         )
