@@ -29,7 +29,6 @@ from airflow_provider_hex.exceptions import (
 )
 from airflow_provider_hex.operators._run_wait import (
     add_timeline,
-    cancel_or_read,
     start_retry_wait,
     wait_in_worker,
 )
@@ -236,7 +235,9 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
             return newest
         for run in active:
             self.log.info("Cancelling active Hex run %s (if_active='cancel')", run["runId"])
-            ended = cancel_or_read(self.hook, self.project_id, run["runId"], run.get("runUrl"))
+            ended = self.hook.cancel_or_read_run(
+                self.project_id, run["runId"], run_url=run.get("runUrl")
+            )
             if ended is not None:
                 self.log.info("Hex run %s had already ended: %s", run["runId"], ended["status"])
         return None
@@ -345,7 +346,9 @@ class HexRunLifecycle(ResumableJobMixin, BaseOperator):
         summary = resolve_run_event(
             event,
             cancel_on_timeout=self.cancel_on_timeout and self._may_cancel(self._run),
-            cancel=lambda ref: cancel_or_read(self.hook, ref.project_id, ref.run_id, ref.run_url),
+            cancel=lambda ref: self.hook.cancel_or_read_run(
+                ref.project_id, ref.run_id, run_url=ref.run_url
+            ),
             log=self.log,
         )
         return self._succeed(context, summary)

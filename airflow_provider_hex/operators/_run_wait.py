@@ -10,10 +10,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_hex.exceptions import HexAPIError, HexError, HexInvalidInputError
+from airflow_provider_hex.exceptions import HexAPIError, HexError
 from airflow_provider_hex.runs import RunEvent, with_timeline
 from airflow_provider_hex.triggers.run_watch import RunWatch
-from airflow_provider_hex.types import TERMINAL_STATUSES, ProjectRun
 
 if TYPE_CHECKING:
     from airflow_provider_hex.hooks.hex import HexHook
@@ -69,21 +68,3 @@ def add_timeline(hook: HexHook, event: RunEvent, log: Any) -> RunEvent:
         log.warning("Could not read the timeline of Hex run %s: %s", event.get("run_id"), err)
         return event
     return with_timeline(event, run)
-
-
-def cancel_or_read(
-    hook: HexHook, project_id: str, run_id: str, run_url: str | None
-) -> ProjectRun | None:
-    """Cancel a run; if Hex refuses because it has already ended, return its final status.
-
-    Returns None when the cancel went through. Hex answers 422 to cancelling a run that has
-    ended; any other refusal is raised.
-    """
-    try:
-        hook.cancel_run(project_id, run_id, run_url=run_url)
-    except HexInvalidInputError:
-        run = hook.get_run_status(project_id, run_id, run_url=run_url)
-        if run.get("status") in TERMINAL_STATUSES:
-            return run
-        raise
-    return None

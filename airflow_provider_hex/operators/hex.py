@@ -29,7 +29,6 @@ from airflow_provider_hex.operators._run_args import (
     take_legacy,
 )
 from airflow_provider_hex.operators._run_lifecycle import HexRunLifecycle
-from airflow_provider_hex.operators._run_wait import cancel_or_read
 from airflow_provider_hex.operators.charts import (
     check_charts_arguments,
     prepare_charts_folder,
@@ -336,7 +335,7 @@ class HexRunProjectOperator(HexRunLifecycle):
             return
         self.log.info("The task was killed; cancelling Hex run %s", ref.run_id)
         try:
-            ended = cancel_or_read(self.hook, ref.project_id, ref.run_id, ref.run_url)
+            ended = self.hook.cancel_or_read_run(ref.project_id, ref.run_id, run_url=ref.run_url)
         except Exception as err:
             self.log.warning("Could not cancel Hex run %s: %s", ref.run_id, err)
         else:
@@ -412,7 +411,7 @@ class HexCancelRunOperator(BaseOperator):
         self.project_id = project_id
         run = self.hook.get_run_status(project_id, run_id)
         if run.get("status") not in TERMINAL_STATUSES:
-            ended = cancel_or_read(self.hook, project_id, run_id, run.get("runUrl"))
+            ended = self.hook.cancel_or_read_run(project_id, run_id, run_url=run.get("runUrl"))
             if ended is None:
                 self.log.info("Cancelled Hex run %s: %s", run_id, run.get("runUrl"))
                 return self._final_status()

@@ -18,13 +18,11 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_hex.exceptions import (
     HexError,
-    HexInvalidInputError,
 )
 from airflow_provider_hex.runs import RunEvent, with_timeline
 from airflow_provider_hex.triggers.polling import get_status_reader
 from airflow_provider_hex.triggers.run_watch import DEFAULT_MAX_TRANSIENT_ERRORS, RunWatch
 from airflow_provider_hex.types import (
-    TERMINAL_STATUSES,
     ProjectRun,
 )
 
@@ -207,18 +205,13 @@ class HexRunTrigger(BaseTrigger):
         can crash a 3.0-3.2 triggerer (see :mod:`airflow_provider_hex._supervisor`).
         """
         hook = get_status_reader(self.hex_conn_id).hook
-        try:
-            await asyncio.wait_for(
-                hook.acancel_run(self.project_id, self.run_id, run_url=self.run_url),
-                timeout=CANCEL_TIMEOUT,
-            )
-        except HexInvalidInputError:  # Hex refuses to cancel a run that has ended
-            run = await hook.aget_run_status(self.project_id, self.run_id, run_url=self.run_url)
-            if run.get("status") in TERMINAL_STATUSES:
-                return run
-            raise
-        self.log.info("Cancelled Hex run %s: %s", self.run_id, self.run_url)
-        return None
+        ended = await asyncio.wait_for(
+            hook.acancel_or_read_run(self.project_id, self.run_id, run_url=self.run_url),
+            timeout=CANCEL_TIMEOUT,
+        )
+        if ended is None:
+            self.log.info("Cancelled Hex run %s: %s", self.run_id, self.run_url)
+        return ended
 
     async def on_kill(self) -> None:
         """Cancel the run: a user marked the deferred task failed or success, or cleared it."""
