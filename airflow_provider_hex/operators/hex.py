@@ -36,7 +36,7 @@ from airflow_provider_hex.operators.charts import (
 )
 from airflow_provider_hex.runs import RunSummary
 from airflow_provider_hex.types import TERMINAL_STATUSES
-from airflow_provider_hex.validation import require_choice, require_uuid
+from airflow_provider_hex.validation import is_templated, require_choice, require_uuid
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -384,7 +384,7 @@ class HexCancelRunOperator(BaseOperator):
         if run_id is None:
             raise HexInvalidArgumentError("run_id", None, "pass the UUID of the run to cancel")
         for name, value in (("project_id", project_id), ("run_id", run_id)):
-            if isinstance(value, str) and "{" not in value:
+            if value is not None and not is_templated(value):
                 require_uuid(name, value)
 
     @cached_property

@@ -31,7 +31,7 @@ from airflow_provider_hex.runs import (
 )
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
 from airflow_provider_hex.types import ACTIVE_STATUSES, TERMINAL_STATUSES, ProjectRun, RunTrigger
-from airflow_provider_hex.validation import parse_moment, require_enum, require_uuid
+from airflow_provider_hex.validation import is_templated, parse_moment, require_enum, require_uuid
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -115,7 +115,7 @@ class HexRunSensor(BaseSensorOperator):
                 raise HexInvalidArgumentError(
                     "finished_after", finished_after, "applies to the latest run: drop run_id"
                 )
-            if not (isinstance(finished_after, str) and "{" in finished_after):
+            if not is_templated(finished_after):
                 parse_moment("finished_after", finished_after)
         self.deferrable = deferrable
         self.max_poll_interval = max_poll_interval
@@ -123,7 +123,7 @@ class HexRunSensor(BaseSensorOperator):
             require_enum("run_trigger", run_trigger, RunTrigger)
         check_project_reference(project_id, project_name)
         for name, value in (("project_id", project_id), ("run_id", run_id)):
-            if isinstance(value, str) and "{" not in value:
+            if value is not None and not is_templated(value):
                 require_uuid(name, value)
         self._pushed_run_id: str | None = None
         self._run_url: str | None = None
