@@ -18,7 +18,8 @@ from airflow_provider_hex.validation import (
     require_uuids,
 )
 
-_MAX_MEMBERS = 100
+#: Hex takes at most this many users per group edit.
+MEMBERS_PER_CALL = 100
 
 
 def _principals(argument: str, access: Mapping[str, str] | None) -> list[dict[str, str]] | None:
@@ -37,9 +38,9 @@ def _members(argument: str, user_ids: Sequence[str] | None) -> list[dict[str, st
     if user_ids is None:
         return None
     ids = require_uuids(argument, user_ids)
-    if len(ids) > _MAX_MEMBERS:
+    if len(ids) > MEMBERS_PER_CALL:
         raise HexInvalidArgumentError(
-            argument, f"<{len(ids)} ids>", f"Hex takes at most {_MAX_MEMBERS} users per call"
+            argument, f"<{len(ids)} ids>", f"Hex takes at most {MEMBERS_PER_CALL} users per call"
         )
     return [{"id": i} for i in ids]
 

@@ -41,7 +41,11 @@ from airflow_provider_hex.runs import (
     summarize,
 )
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
-from airflow_provider_hex.triggers.run_watch import DEFAULT_MAX_TRANSIENT_ERRORS, RunWatch
+from airflow_provider_hex.triggers.run_watch import (
+    DEFAULT_MAX_TRANSIENT_ERRORS,
+    DEFER_TIMEOUT_MARGIN,
+    RunWatch,
+)
 from airflow_provider_hex.types import (
     ACTIVE_STATUSES,
     SUCCESS_STATUSES,
@@ -54,10 +58,6 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_hex.hooks.hex import HexHook
-
-#: Seconds the deferral timeout allows beyond the run's deadline, so that the trigger, which
-#: enforces the deadline and cancels the run, always ends before Airflow times it out.
-DEFER_TIMEOUT_MARGIN = 120.0
 
 
 def forget_run(context: Mapping[str, Any], key: str) -> None:

@@ -30,6 +30,7 @@ from airflow_provider_hex.runs import (
     summarize,
 )
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
+from airflow_provider_hex.triggers.run_watch import DEFER_TIMEOUT_MARGIN
 from airflow_provider_hex.types import ACTIVE_STATUSES, TERMINAL_STATUSES, ProjectRun, RunTrigger
 from airflow_provider_hex.validation import is_templated, parse_moment, require_enum, require_uuid
 
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
 
 #: Runs read to find one that ended after ``finished_after`` (the newest ones).
 FINISHED_AFTER_PAGE = 50
-#: Extra seconds the deferral timeout allows beyond the sensor's own deadline.
-DEFER_TIMEOUT_MARGIN = 120.0
 
 
 class HexRunSensor(BaseSensorOperator):

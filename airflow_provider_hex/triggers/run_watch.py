@@ -28,6 +28,10 @@ TRANSIENT_ERRORS: tuple[type[HexError], ...] = (
     HexRateLimitError,
     HexResponseError,
 )
+#: Seconds a deferral's timeout allows beyond the waiter's own deadline (runs, the sensor,
+#: agent threads), so that the trigger, which enforces the deadline and cancels what it must,
+#: always ends before Airflow times the deferral out.
+DEFER_TIMEOUT_MARGIN = 120.0
 #: How many transient errors in a row end the wait with an ``error`` event.
 DEFAULT_MAX_TRANSIENT_ERRORS = 5
 
