@@ -23,17 +23,17 @@ from airflow_provider_hex.hooks.project_names import (
     resolve_project,
 )
 from airflow_provider_hex.links import HexRunLink
-from airflow_provider_hex.operators._run_args import (
-    check_run_arguments,
-    check_wait_arguments,
-    take_legacy,
-)
-from airflow_provider_hex.operators._run_lifecycle import HexRunLifecycle
 from airflow_provider_hex.operators.charts import (
     check_charts_arguments,
     prepare_charts_folder,
     with_saved_charts,
 )
+from airflow_provider_hex.operators.run_arguments import (
+    check_run_arguments,
+    check_wait_arguments,
+    take_legacy,
+)
+from airflow_provider_hex.operators.run_project import HexRunLifecycle
 from airflow_provider_hex.runs import RunSummary
 from airflow_provider_hex.types import TERMINAL_STATUSES
 from airflow_provider_hex.validation import is_templated, require_choice, require_uuid
