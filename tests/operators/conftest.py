@@ -4,7 +4,7 @@ pointing at the test's simulator."""
 from __future__ import annotations
 
 import pytest
-from test_hex_run_support import connect, quiet_safeguard
+from run_support import connect, quiet_safeguard
 
 from airflow_provider_hex.testing import HexSimulator
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 import requests_mock
-from test_hex_run_support import (
+from run_support import (
     PROJECT,
     RUN,
     connect,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
-from test_hex_run_support import FakeTI, TaskDeferred, connect, make_context, quiet_safeguard
+from run_support import FakeTI, TaskDeferred, connect, make_context, quiet_safeguard
 
 from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError

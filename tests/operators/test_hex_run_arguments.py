@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests_mock
 from airflow.sdk import DAG
-from test_hex_run_support import PROJECT, make_context, quiet_safeguard
+from run_support import PROJECT, make_context, quiet_safeguard
 
 from airflow_provider_hex._compat import (
     AirflowFailException,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
-from test_hex_run_support import TaskDeferred, fast_operator, logged, make_context
+from run_support import TaskDeferred, fast_operator, logged, make_context
 
 from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.hooks.hex import HexHook

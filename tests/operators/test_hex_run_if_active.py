@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
-from test_hex_run_support import (
+from run_support import (
     RUN_STARTS,
     FakeTI,
     TaskDeferred,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 from airflow.sdk import Asset
-from test_hex_run_support import (
+from run_support import (
     RUN_STARTS,
     FakeTI,
     TaskDeferred,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_hex_run_support import (
+from run_support import (
     FakeStateStore,
     FakeTI,
     TaskDeferred,

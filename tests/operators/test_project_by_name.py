@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_hex_run_support import FakeTI, TaskDeferred, make_context
+from run_support import FakeTI, TaskDeferred, make_context
 
 from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
