@@ -131,7 +131,9 @@ def test_wrong_arguments_fail_when_the_dag_is_parsed(kwargs: dict[str, Any], arg
     ids=["templated-id", "templated-inputs", "templated-value", "templated-notes", "no-timeout"],
 )
 def test_templated_values_are_checked_only_after_rendering(kwargs: dict[str, Any]) -> None:
-    build(**kwargs)
+    op = build(**kwargs)  # no error at parse time: the value is checked in execute
+
+    assert {name: getattr(op, name) for name in kwargs} == kwargs
 
 
 def test_a_value_from_another_task_is_accepted_at_parse_time() -> None:
@@ -143,9 +145,10 @@ def test_a_value_from_another_task_is_accepted_at_parse_time() -> None:
         def pick() -> str:
             return PROJECT
 
-        op = HexRunProjectOperator(task_id="run", project_id=pick())
+        picked = pick()
+        op = HexRunProjectOperator(task_id="run", project_id=picked)
 
-    assert op.project_id is not None
+    assert op.project_id is picked
 
 
 # -- checks in execute --------------------------------------------------------------------------
