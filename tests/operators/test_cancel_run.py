@@ -9,10 +9,8 @@ import requests_mock
 from run_support import (
     PROJECT,
     RUN,
-    connect,
     logged,
     make_context,
-    quiet_safeguard,
 )
 
 from airflow_provider_hex.exceptions import (
@@ -26,16 +24,6 @@ from airflow_provider_hex.testing import HexSimulator, RunScript
 
 API = "https://app.hex.tech/api/v1"
 RUN_PATH = f"{API}/projects/{PROJECT}/runs/{RUN}"
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_safeguard(monkeypatch)
-
-
-@pytest.fixture
-def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
-    return connect(monkeypatch, sim)
 
 
 def cancel(project_id: str = PROJECT, run_id: str = RUN, **kwargs: Any) -> HexCancelRunOperator:

@@ -15,9 +15,7 @@ from run_support import (
     FakeTI,
     TaskDeferred,
     WorkerCrash,
-    connect,
     make_context,
-    quiet_safeguard,
 )
 
 from airflow_provider_hex._compat import CAN_REATTACH
@@ -29,16 +27,6 @@ from airflow_provider_hex.triggers.hex import HexRunTrigger
 KEY = "hex_run"
 RUN_STARTS = r"/projects/[^/]+/runs$"
 reattaching = pytest.mark.skipif(not CAN_REATTACH, reason="Airflow < 3.3 has no task state store")
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_safeguard(monkeypatch)
-
-
-@pytest.fixture
-def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
-    return connect(monkeypatch, sim)
 
 
 def operator(project_id: str, **kwargs: object) -> HexRunProjectOperator:
