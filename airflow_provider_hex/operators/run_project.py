@@ -86,7 +86,7 @@ if TYPE_CHECKING:
 __all__ = ["IF_ACTIVE_CHOICES", "HexRunProjectOperator"]
 
 
-def forget_run(context: Mapping[str, Any], key: str) -> None:
+def _forget_run(context: Mapping[str, Any], key: str) -> None:
     """Drop the stored run once the task has its result, so that clearing the task later
     starts a fresh run instead of finding this finished one."""
     store = context.get("task_state_store")
@@ -94,7 +94,7 @@ def forget_run(context: Mapping[str, Any], key: str) -> None:
         store.delete(key)
 
 
-def start_retry_wait(
+def _start_retry_wait(
     err: HexAPIError, attempt: int, *, poll_interval: float, max_poll_interval: float
 ) -> float:
     """Seconds to wait before trying again to start a run Hex refused (429, or 503 kernels).
@@ -108,7 +108,7 @@ def start_retry_wait(
     return float(min(ceiling, poll_interval * 2.0 ** min(attempt, 30)))
 
 
-def wait_in_worker(
+def _wait_in_worker(
     hook: HexHook, watch: RunWatch, *, sleep: Callable[[float], None] = time.sleep
 ) -> RunEvent:
     """Poll the run until it ends, the deadline passes or reading keeps failing.
@@ -129,7 +129,7 @@ def wait_in_worker(
         sleep(watch.next_interval())
 
 
-def add_timeline(hook: HexHook, event: RunEvent, log: Any) -> RunEvent:
+def _add_timeline(hook: HexHook, event: RunEvent, log: Any) -> RunEvent:
     """Read a failed run once more with its state events, to explain the failure.
 
     Any other event is returned as it is; so is a failed one whose second read fails.
@@ -410,8 +410,8 @@ class HexRunProjectOperator(ResumableJobMixin, BaseOperator):
             if event is None:
                 self._defer_to_trigger(watch, ref)
         else:
-            event = wait_in_worker(self.hook, watch)
-        return self._finish(context, add_timeline(self.hook, event, self.log))
+            event = _wait_in_worker(self.hook, watch)
+        return self._finish(context, _add_timeline(self.hook, event, self.log))
 
     def get_job_result(self, external_id: Any, context: Context) -> RunSummary:
         """The summary of the run, including one an earlier try saw complete."""
@@ -489,7 +489,7 @@ class HexRunProjectOperator(ResumableJobMixin, BaseOperator):
                 self._wait_before_start_retry(err)
 
     def _wait_before_start_retry(self, err: HexRateLimitError | HexKernelLimitError) -> None:
-        wait = start_retry_wait(
+        wait = _start_retry_wait(
             err,
             self._start_attempt,
             poll_interval=self.poll_interval,
@@ -581,7 +581,7 @@ class HexRunProjectOperator(ResumableJobMixin, BaseOperator):
     def _succeed(self, context: Context, summary: RunSummary) -> RunSummary:
         self._result = summary
         if self.durable:
-            forget_run(context, self.external_id_key)
+            _forget_run(context, self.external_id_key)
         add_outlet_extra(context, self.outlets, summary)
         self.log.info(
             "Hex run %s: %s (%s)", summary["run_id"], summary["status"], summary["run_url"]
