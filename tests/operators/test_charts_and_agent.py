@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
-from run_support import FakeTI, TaskDeferred, connect, make_context, quiet_safeguard
+from run_support import FakeTI, TaskDeferred, connect, make_context
 
 from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
@@ -33,11 +33,6 @@ from airflow_provider_hex.testing.png import png_size
 from airflow_provider_hex.triggers.agent_thread import HexThreadTrigger
 
 RUN_STARTS = rf"/projects/{DEMO_PROJECT_ID}/runs$"
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_safeguard(monkeypatch)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests_mock
 from airflow.sdk import DAG
-from run_support import PROJECT, make_context, quiet_safeguard
+from run_support import PROJECT, make_context
 
 from airflow_provider_hex._compat import (
     AirflowFailException,
@@ -18,11 +18,6 @@ from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
 
 OTHER = "63e12af8-1cfd-46d2-860d-95606666795b"
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_safeguard(monkeypatch)
 
 
 def build(**kwargs: Any) -> HexRunProjectOperator:

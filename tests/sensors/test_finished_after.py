@@ -23,13 +23,6 @@ except ImportError:  # Airflow 3.0, 3.1
 PROJECT = "5a8591dd-4039-49df-9202-96385ba3eff8"
 
 
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.sdk.bases.operator import ExecutorSafeguard
-
-    monkeypatch.setattr(ExecutorSafeguard, "test_mode", True)
-
-
 class TI:
     def __init__(self) -> None:
         self.pushed: dict[str, Any] = {}

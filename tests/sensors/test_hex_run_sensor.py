@@ -35,13 +35,6 @@ PROJECT = "5a8591dd-4039-49df-9202-96385ba3eff8"
 RUN = "78c33d18-170c-44d3-a227-b3194f134f73"
 
 
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.sdk.bases.operator import ExecutorSafeguard
-
-    monkeypatch.setattr(ExecutorSafeguard, "test_mode", True)
-
-
 class TI:
     """Records the XComs the sensor pushes."""
 
