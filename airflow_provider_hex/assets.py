@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urlsplit
 
+from airflow_provider_hex.connection_form import DEFAULT_HOST
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.validation import require_uuid
 
@@ -43,7 +44,7 @@ __all__ = [
 
 HEX_SCHEME = "hex"
 #: The host of Hex's multi-tenant workspace, used when no host is given.
-DEFAULT_ASSET_HOST = "app.hex.tech"
+DEFAULT_ASSET_HOST = urlsplit(DEFAULT_HOST).netloc
 _PATH = re.compile(
     r"^/projects/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
 )

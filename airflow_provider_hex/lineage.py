@@ -202,7 +202,7 @@ def project_lineage(hook: HexHook, project_id: str) -> ProjectLineage:
         cached = _cache.get(key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-    from airflow_provider_hex.hooks.transport import STATUS_GROUP
+    from airflow_provider_hex.operations import STATUS_GROUP
 
     listed = _read(
         hook,

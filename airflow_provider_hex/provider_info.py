@@ -57,6 +57,8 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "Hex",
                 "python-modules": [
                     "airflow_provider_hex.operators.hex",
+                    "airflow_provider_hex.operators.run_project",
+                    "airflow_provider_hex.operators.cancel_run",
                     "airflow_provider_hex.operators.cells",
                     "airflow_provider_hex.operators.sharing",
                     "airflow_provider_hex.operators.projects",

@@ -7,6 +7,7 @@ keeps a value such as ``../users/<id>/deactivate`` out of a URL path.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -14,6 +15,28 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
+
+
+def is_templated(value: Any) -> bool:
+    """Whether ``value`` is only known at run time: a Jinja template (``{{ }}``, ``{% %}``),
+    an XComArg or another value Airflow resolves when rendering, or a container holding one.
+
+    The one rule for "check this argument now, or after rendering": operators and sensors
+    check a value when they are built unless it is templated, and check it again in
+    ``execute``.
+    """
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if value is None or isinstance(value, bool | int | float | bytes | os.PathLike):
+        return False
+    if callable(getattr(value, "resolve", None)):
+        return True  # XComArg, literal() and other values Airflow resolves when rendering
+    if isinstance(value, Mapping):
+        return any(is_templated(k) or is_templated(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(is_templated(v) for v in value)
+    return False
+
 
 E = TypeVar("E", bound=Enum)
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.pagination import Pager, cursor_pager
-from airflow_provider_hex.hooks.transport import CONTENT_GROUP, HexRequest
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.operations import CONTENT_GROUP
 from airflow_provider_hex.types import Cell, CellType, ChildPosition
 from airflow_provider_hex.validation import (
     require_bool,
@@ -102,7 +103,6 @@ class CellsAPI:
                     "POST",
                     "/cells",
                     body=body,
-                    idempotent=False,
                     rate_group=CONTENT_GROUP,
                     if_lost="a cell may have been created; list the project's cells before "
                     "creating it again",

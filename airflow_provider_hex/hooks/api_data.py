@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.access import limited_operation
 from airflow_provider_hex.hooks.pagination import Pager, cursor_pager
-from airflow_provider_hex.hooks.transport import STATUS_GROUP, HexRequest
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.operations import STATUS_GROUP
 from airflow_provider_hex.types import (
     DataConnectionDetails,
     QueriedTable,
@@ -227,7 +228,6 @@ class DataAPI:
             "POST",
             "/data-connections",
             body=body,
-            idempotent=False,
             if_lost="a data connection may have been created; list the data connections "
             "before creating it again",
             secrets=register_secrets(secret_values(body)),

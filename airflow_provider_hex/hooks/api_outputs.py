@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, cast
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.availability import CELL_OUTPUT_NOTE, EMBED_NOTE, call_limited
 from airflow_provider_hex.hooks.pagination import shape_error
-from airflow_provider_hex.hooks.transport import CHART_IMAGE_GROUP, STATUS_GROUP, HexRequest
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.operations import CHART_IMAGE_GROUP, STATUS_GROUP
 from airflow_provider_hex.output_types import CellOutput, ChartImage, EmbedUrl
 from airflow_provider_hex.validation import (
     require_bool,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_hex.hooks.access import limited_operation
-from airflow_provider_hex.hooks.transport import STATUS_GROUP, HexRequest
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.operations import STATUS_GROUP
 from airflow_provider_hex.types import Project, ProjectExport
 from airflow_provider_hex.validation import require_export_version, require_text, require_uuid
 
@@ -30,7 +31,6 @@ class ProjectAdminAPI:
             "POST",
             "/projects",
             body=body,
-            idempotent=False,
             rate_group=STATUS_GROUP,
             if_lost="a project may have been created; list the projects (titles need not be "
             "unique) before creating it again",

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.pagination import Pager, cursor_pager
-from airflow_provider_hex.hooks.transport import CONTENT_GROUP, STATUS_GROUP, HexRequest
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.operations import CONTENT_GROUP, STATUS_GROUP
 from airflow_provider_hex.types import AccessLevel, Project, SharingResult
 from airflow_provider_hex.validation import (
     require_access_map,

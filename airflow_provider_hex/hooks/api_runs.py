@@ -6,10 +6,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, urlsplit
 
-from airflow_provider_hex.exceptions import HexInvalidArgumentError
+from airflow_provider_hex.exceptions import HexInvalidArgumentError, HexInvalidInputError
 from airflow_provider_hex.hooks.pagination import Pager, shape_error
-from airflow_provider_hex.hooks.transport import RUN_START_GROUP, STATUS_GROUP, HexRequest
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.operations import RUN_START_GROUP, STATUS_GROUP
 from airflow_provider_hex.types import (
+    TERMINAL_STATUSES,
     NotificationType,
     Page,
     ProjectRun,
@@ -133,7 +135,6 @@ def run_project_request(
         "POST",
         f"/projects/{project_id}/runs",
         body=body,
-        idempotent=False,
         rate_group=RUN_START_GROUP,
         if_lost=RUN_MAY_HAVE_STARTED,
     )
@@ -191,6 +192,13 @@ def _offset_of(url: Any) -> str | None:
         return None
     found = parse_qs(urlsplit(url).query).get("offset")
     return found[0] if found and found[0].isdigit() else None
+
+
+def _ended(refusal: HexInvalidInputError, run: ProjectRun) -> ProjectRun:
+    """The run Hex refused to cancel, if it has ended; else the refusal stands."""
+    if run.get("status") in TERMINAL_STATUSES:
+        return run
+    raise refusal
 
 
 def runs_page(request: HexRequest, answer: Any, offset: int) -> Page[ProjectRun]:
@@ -339,3 +347,27 @@ class RunsAPI:
     ) -> None:
         """Cancel a run without blocking the event loop (async :meth:`cancel_run`)."""
         await self._acall(cancel_run_request(project_id, run_id, run_url))
+
+    def cancel_or_read_run(
+        self, project_id: str, run_id: str, *, run_url: str | None = None
+    ) -> ProjectRun | None:
+        """Cancel a run; if Hex refuses because it has already ended, return its final status.
+
+        Returns None when the cancel went through. Hex answers 422 to cancelling a run that
+        has ended; that refusal for a run that has not ended, and any other, is raised.
+        """
+        try:
+            self.cancel_run(project_id, run_id, run_url=run_url)
+        except HexInvalidInputError as refusal:
+            return _ended(refusal, self.get_run_status(project_id, run_id, run_url=run_url))
+        return None
+
+    async def acancel_or_read_run(
+        self, project_id: str, run_id: str, *, run_url: str | None = None
+    ) -> ProjectRun | None:
+        """Async :meth:`cancel_or_read_run`, without blocking the event loop."""
+        try:
+            await self.acancel_run(project_id, run_id, run_url=run_url)
+        except HexInvalidInputError as refusal:
+            return _ended(refusal, await self.aget_run_status(project_id, run_id, run_url=run_url))
+        return None

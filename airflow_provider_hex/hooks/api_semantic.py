@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.access import limited_operation
-from airflow_provider_hex.hooks.transport import SEMANTIC_INGEST_GROUP, FormBody, HexRequest
+from airflow_provider_hex.hooks.transport import FormBody, HexRequest
+from airflow_provider_hex.operations import SEMANTIC_INGEST_GROUP
 from airflow_provider_hex.types import (
     SemanticIngestResult,
     SemanticObjectType,

@@ -20,7 +20,8 @@ from airflow_provider_hex.hooks.availability import (
     call_limited,
 )
 from airflow_provider_hex.hooks.pagination import Pager, shape_error
-from airflow_provider_hex.hooks.transport import RUN_START_GROUP, STATUS_GROUP, HexRequest
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.operations import RUN_START_GROUP, STATUS_GROUP
 from airflow_provider_hex.output_types import (
     Thread,
     ThreadMessage,
@@ -201,7 +202,6 @@ class ThreadsAPI:
             "POST",
             path,
             body=body,
-            idempotent=False,
             rate_group=RUN_START_GROUP,
             if_lost=THREAD_MAY_HAVE_STARTED,
         )

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.pagination import Pager, cursor_pager
-from airflow_provider_hex.hooks.transport import CONTENT_GROUP, STATUS_GROUP, HexRequest
+from airflow_provider_hex.hooks.transport import HexRequest
+from airflow_provider_hex.operations import CONTENT_GROUP, STATUS_GROUP
 from airflow_provider_hex.types import Collection, CurrentUser, DataConnection, Group, User
 from airflow_provider_hex.validation import (
     require_choice,
@@ -17,7 +18,8 @@ from airflow_provider_hex.validation import (
     require_uuids,
 )
 
-_MAX_MEMBERS = 100
+#: Hex takes at most this many users per group edit.
+MEMBERS_PER_CALL = 100
 
 
 def _principals(argument: str, access: Mapping[str, str] | None) -> list[dict[str, str]] | None:
@@ -36,9 +38,9 @@ def _members(argument: str, user_ids: Sequence[str] | None) -> list[dict[str, st
     if user_ids is None:
         return None
     ids = require_uuids(argument, user_ids)
-    if len(ids) > _MAX_MEMBERS:
+    if len(ids) > MEMBERS_PER_CALL:
         raise HexInvalidArgumentError(
-            argument, f"<{len(ids)} ids>", f"Hex takes at most {_MAX_MEMBERS} users per call"
+            argument, f"<{len(ids)} ids>", f"Hex takes at most {MEMBERS_PER_CALL} users per call"
         )
     return [{"id": i} for i in ids]
 
@@ -85,7 +87,6 @@ class WorkspaceAPI:
             "POST",
             "/collections",
             body=body,
-            idempotent=False,
             if_lost="a collection may have been created; list the collections before "
             "creating it again",
         )
@@ -145,7 +146,6 @@ class WorkspaceAPI:
             "POST",
             "/groups",
             body=body,
-            idempotent=False,
             if_lost="a group may have been created (names need not be unique); list the "
             "groups before creating it again",
         )

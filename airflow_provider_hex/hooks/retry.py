@@ -6,7 +6,9 @@ The rule, written once here:
   refused or timed out while connecting, or Hex answered 429 (rate limited, not processed).
 * A request that **may have reached Hex** (no answer, a read timeout, a reset, 500/502/504)
   is repeated only when repeating it cannot change the outcome (``idempotent``): reads,
-  cancels, deletes, sharing upserts.
+  cancels, deletes, sharing upserts. Which calls those are is the "repeat" column of the
+  endpoint table, :mod:`airflow_provider_hex.operations`: every method but POST, and the
+  POSTs whose row says so.
 * A 503 is repeated for every request: Hex answers 503 when no kernel is free, and then no
   run is created.
 * The POST that starts a run is **never** repeated after an ambiguous failure: Hex has no

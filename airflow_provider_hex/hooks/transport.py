@@ -35,6 +35,14 @@ from airflow_provider_hex.hooks.retry import (
     requests_failure,
     retry_delay,
 )
+from airflow_provider_hex.operations import (
+    CHART_IMAGE_GROUP,
+    CONTENT_GROUP,
+    RUN_START_GROUP,
+    SEMANTIC_INGEST_GROUP,
+    STATUS_GROUP,
+    may_repeat,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -45,12 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("airflow_provider_hex.transport")
 
 USER_AGENT = f"airflow-provider-hex/{__version__}"
-#: Rate-limit groups of the Hex API that have their own limit besides the global one.
-STATUS_GROUP = "hex-api"
-CONTENT_GROUP = "hex-api-30rpm"
-RUN_START_GROUP = "hex-run-kernel"
-SEMANTIC_INGEST_GROUP = "hex-semantic-ingest"
-CHART_IMAGE_GROUP = "hex-chart-image"
 #: Fixed per-minute limits of groups Hex documents (the others come from the settings).
 FIXED_GROUP_LIMITS = {CONTENT_GROUP: 30.0, CHART_IMAGE_GROUP: 20.0, SEMANTIC_INGEST_GROUP: 3.0}
 
@@ -71,6 +73,10 @@ class HexRequest:
 
     :ivar expect_object: the success answer must be a JSON object (False for calls that
         answer 204 or nothing useful).
+    :ivar idempotent: whether the call is safe to send again after an ambiguous failure;
+        None (the default) reads it from the endpoint table,
+        :func:`~airflow_provider_hex.operations.may_repeat` (a POST is sent once unless its
+        row says otherwise). :attr:`may_repeat` is the answer.
     :ivar if_lost: what an unanswered non-idempotent call may have done, for its error.
     :ivar headers: extra headers the operation takes (never the token).
     :ivar form: a non-JSON body to send instead of ``body`` (a file upload).
@@ -82,7 +88,7 @@ class HexRequest:
     path: str
     params: dict[str, Any] | None = None
     body: Any = None
-    idempotent: bool = True
+    idempotent: bool | None = None
     rate_group: str | None = None
     run_url: str | None = field(default=None, compare=False)
     expect_object: bool = True
@@ -90,6 +96,13 @@ class HexRequest:
     headers: tuple[tuple[str, str], ...] = ()
     form: FormBody | None = field(default=None, compare=False)
     secrets: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def may_repeat(self) -> bool:
+        """Whether this call may be sent again after an ambiguous failure."""
+        if self.idempotent is not None:
+            return self.idempotent
+        return may_repeat(self.method, self.path)
 
     def query(self) -> list[tuple[str, str | int | float | bool | None]]:
         """Query parameters with ``None`` dropped, lists repeated, booleans as true/false."""
@@ -217,7 +230,7 @@ class Transport:
         return retry_delay(
             attempt,
             attempt_no,
-            idempotent=request.idempotent,
+            idempotent=request.may_repeat,
             max_retries=self.settings.max_retries,
             retry_backoff=self.settings.retry_backoff,
             max_retry_wait=self.settings.max_retry_wait,
@@ -311,7 +324,7 @@ class Transport:
         """Build the error for a request that got no answer, saying what Hex may have done."""
         if not attempt.reached_server:
             landed = " Hex did not receive it."
-        elif request.idempotent:
+        elif request.may_repeat:
             landed = " Hex may have received it."
         else:
             landed = f" Hex may have received it, so it was not sent again: {request.if_lost}."

@@ -1,6 +1,7 @@
 """Operators of the Hex provider.
 
-Each operator lives in a module of its own subject (``operators.hex`` for runs,
+Each operator lives in a module of its own subject (``operators.run_project``,
+``operators.cancel_run`` -- both also importable from ``operators.hex`` --,
 ``operators.cells``, ...). The ETL hand-off operators can also be imported from here; they
 are loaded on first use, so importing one operator module does not import the others::
 

@@ -6,15 +6,14 @@ HTTP client, so the hook is imported the first time a task needs it.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.validation import require_text, require_uuid
+from airflow_provider_hex.validation import is_templated, require_text, require_uuid
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -29,19 +28,6 @@ Check = Callable[[str, Any], Any]
 _LABELS_SHOWN = 20
 
 
-def is_dynamic(value: Any) -> bool:
-    """Tell whether ``value`` is only known at run time (a Jinja template or an XComArg)."""
-    if isinstance(value, str):
-        return "{{" in value or "{%" in value
-    if not isinstance(value, os.PathLike) and callable(getattr(value, "resolve", None)):
-        return True  # XComArg, literal() and other values Airflow resolves when rendering
-    if isinstance(value, Mapping):
-        return any(is_dynamic(k) or is_dynamic(v) for k, v in value.items())
-    if isinstance(value, list | tuple | set):
-        return any(is_dynamic(v) for v in value)
-    return False
-
-
 def check_arguments(checks: Iterable[tuple[Check, str, Any]], *, static: bool) -> None:
     """Run each ``(check, argument, value)`` on the values given (None: not given).
 
@@ -49,7 +35,7 @@ def check_arguments(checks: Iterable[tuple[Check, str, Any]], *, static: bool) -
     wrong literal argument fails when the DAG is parsed, and in ``execute`` after rendering.
     """
     for check, argument, value in checks:
-        if value is not None and not (static and is_dynamic(value)):
+        if value is not None and not (static and is_templated(value)):
             check(argument, value)
 
 

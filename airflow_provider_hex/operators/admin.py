@@ -19,14 +19,14 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError, HexNotFoundError
+from airflow_provider_hex.hooks.api_workspace import MEMBERS_PER_CALL
 from airflow_provider_hex.operators._common import HexBaseOperator, check_arguments, check_static
 from airflow_provider_hex.validation import require_text, require_uuid, require_uuids
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-#: Hex takes at most this many users per group edit; longer lists are sent in chunks.
-MEMBERS_PER_CALL = 100
+# Hex takes at most MEMBERS_PER_CALL users per group edit; longer lists are sent in chunks.
 
 
 def _chunks(ids: list[str]) -> list[list[str]]:

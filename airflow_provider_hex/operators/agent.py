@@ -10,15 +10,13 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from airflow.configuration import conf
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexError, HexInvalidArgumentError
 from airflow_provider_hex.operators._common import HexBaseOperator, check_arguments
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.output_types import ThreadStatus
 from airflow_provider_hex.triggers.agent_thread import HexThreadTrigger, ThreadWatch
+from airflow_provider_hex.triggers.run_watch import DEFER_TIMEOUT_MARGIN
 from airflow_provider_hex.validation import require_text, require_uuid, require_uuids
-
-#: Extra seconds Airflow lets a deferral run past the task's own deadline (as for runs).
-DEFER_TIMEOUT_MARGIN = 120.0
 
 if TYPE_CHECKING:
     from airflow.sdk import Context

@@ -22,9 +22,8 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow_provider_hex.exceptions import HexError, HexInvalidArgumentError
-from airflow_provider_hex.operators._common import is_dynamic
 from airflow_provider_hex.operators._storage import writable_folder
-from airflow_provider_hex.validation import require_uuid
+from airflow_provider_hex.validation import is_templated, require_uuid
 
 if TYPE_CHECKING:
     from airflow.sdk import ObjectStoragePath
@@ -107,7 +106,7 @@ def check_charts_arguments(
         )
     if dry_run:
         raise HexInvalidArgumentError("save_charts", save_charts, "a dry run draws no charts")
-    if not (static and is_dynamic(save_charts)):
+    if not (static and is_templated(save_charts)):
         chart_targets(save_charts)
 
 

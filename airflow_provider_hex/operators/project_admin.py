@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.operators._common import HexBaseOperator, check_static, is_dynamic
+from airflow_provider_hex.operators._common import HexBaseOperator, check_static
 from airflow_provider_hex.validation import (
+    is_templated,
     require_export_version,
     require_text,
     require_uuid,
@@ -157,7 +158,7 @@ class HexExportProjectOperator(HexBaseOperator):
         self.destination = destination
         self.version = version
         check_static(require_project_ids, "project_ids", project_ids)
-        if not is_dynamic(version):
+        if not is_templated(version):
             require_export_version("version", version)
 
     def execute(self, context: Context) -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_hex.exceptions import HexInvalidArgumentError, HexRateLimitError
+from airflow_provider_hex.hooks.api_semantic import MAX_ARCHIVE_BYTES
 from airflow_provider_hex.operators._common import HexBaseOperator, check_static
 from airflow_provider_hex.operators._status_batch import StatusBatchOperator
 from airflow_provider_hex.types import SemanticObjectType
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 #: Largest archive sent by default (Hex documents no limit; see ``max_archive_bytes``).
-DEFAULT_MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_ARCHIVE_BYTES = MAX_ARCHIVE_BYTES
 #: Default longest wait, in seconds, for Hex's 3-ingests-a-minute limit.
 DEFAULT_RATE_LIMIT_WAIT = 300.0
 #: Wait before trying again after a 429 that did not say how long to wait.

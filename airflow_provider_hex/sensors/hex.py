@@ -12,24 +12,27 @@ from airflow.configuration import conf
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.hooks.project_names import check_project_reference, resolve_project
-from airflow_provider_hex.links import HexRunLink
-from airflow_provider_hex.operators._run_compat import (
+from airflow_provider_hex._compat import (
     AirflowFailException,
     AirflowSensorTimeout,
     AirflowSkipException,
 )
-from airflow_provider_hex.operators._run_outcome import (
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
+from airflow_provider_hex.hooks.project_names import check_project_reference, resolve_project
+from airflow_provider_hex.links import HexRunLink
+from airflow_provider_hex.runs import (
+    RunEvent,
     RunRef,
     RunSummary,
+    event_for_run,
     failure_lines,
+    parse_event,
     summarize,
 )
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
-from airflow_provider_hex.triggers.run_watch import event_for_run
+from airflow_provider_hex.triggers.run_watch import DEFER_TIMEOUT_MARGIN
 from airflow_provider_hex.types import ACTIVE_STATUSES, TERMINAL_STATUSES, ProjectRun, RunTrigger
-from airflow_provider_hex.validation import parse_moment, require_enum, require_uuid
+from airflow_provider_hex.validation import is_templated, parse_moment, require_enum, require_uuid
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -38,8 +41,6 @@ if TYPE_CHECKING:
 
 #: Runs read to find one that ended after ``finished_after`` (the newest ones).
 FINISHED_AFTER_PAGE = 50
-#: Extra seconds the deferral timeout allows beyond the sensor's own deadline.
-DEFER_TIMEOUT_MARGIN = 120.0
 
 
 class HexRunSensor(BaseSensorOperator):
@@ -113,7 +114,7 @@ class HexRunSensor(BaseSensorOperator):
                 raise HexInvalidArgumentError(
                     "finished_after", finished_after, "applies to the latest run: drop run_id"
                 )
-            if not (isinstance(finished_after, str) and "{" in finished_after):
+            if not is_templated(finished_after):
                 parse_moment("finished_after", finished_after)
         self.deferrable = deferrable
         self.max_poll_interval = max_poll_interval
@@ -121,7 +122,7 @@ class HexRunSensor(BaseSensorOperator):
             require_enum("run_trigger", run_trigger, RunTrigger)
         check_project_reference(project_id, project_name)
         for name, value in (("project_id", project_id), ("run_id", run_id)):
-            if isinstance(value, str) and "{" not in value:
+            if value is not None and not is_templated(value):
                 require_uuid(name, value)
         self._pushed_run_id: str | None = None
         self._run_url: str | None = None
@@ -184,11 +185,11 @@ class HexRunSensor(BaseSensorOperator):
         self._pushed_run_id = run["runId"]
         self.log.info("Watching Hex run %s: %s", run["runId"], run.get("runUrl"))
 
-    def _end(self, event: dict[str, Any]) -> RunSummary:
+    def _end(self, event: RunEvent) -> RunSummary:
         """Return the summary of a completed run, or raise what fails (or skips) the sensor."""
-        kind = event.get("status")
+        kind = event["status"]
         if kind == "success":
-            ref = RunRef(str(event["project_id"]), str(event["run_id"]), event.get("run_url"))
+            ref = RunRef(event["project_id"], event["run_id"], event.get("run_url"))
             return summarize(ref, event.get("run"))
         message = f"{event.get('message')}. Run: {event.get('run_url')}"
         if kind == "failed":
@@ -302,7 +303,11 @@ class HexRunSensor(BaseSensorOperator):
     def execute_complete(self, context: Context, event: dict[str, Any]) -> RunSummary:
         """Resume when the trigger's wait ends."""
         self._run_url = event.get("run_url")
-        return self._end(event)
+        try:
+            ended = parse_event(event)
+        except ValueError as err:
+            raise AirflowException(f"Unexpected event from the Hex run trigger: {err}") from None
+        return self._end(ended)
 
 
 __all__ = [

@@ -1,9 +1,9 @@
 """Wait for a Hex project run in the triggerer, without holding a worker slot.
 
 :class:`HexRunTrigger` polls a run through the process-wide status reader of
-:mod:`airflow_provider_hex.triggers.polling` and ends with exactly one event, the dict described in
-:mod:`airflow_provider_hex.triggers.run_watch` (whose bookkeeping the worker's poll loop
-shares).
+:mod:`airflow_provider_hex.triggers.polling` and ends with exactly one
+:class:`~airflow_provider_hex.runs.RunEvent`, as plain JSON (its bookkeeping,
+:mod:`airflow_provider_hex.triggers.run_watch`, is shared with the worker's poll loop).
 """
 
 from __future__ import annotations
@@ -18,16 +18,11 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_hex.exceptions import (
     HexError,
-    HexInvalidInputError,
 )
+from airflow_provider_hex.runs import RunEvent, with_timeline
 from airflow_provider_hex.triggers.polling import get_status_reader
-from airflow_provider_hex.triggers.run_watch import (
-    DEFAULT_MAX_TRANSIENT_ERRORS,
-    RunWatch,
-    with_timeline,
-)
+from airflow_provider_hex.triggers.run_watch import DEFAULT_MAX_TRANSIENT_ERRORS, RunWatch
 from airflow_provider_hex.types import (
-    TERMINAL_STATUSES,
     ProjectRun,
 )
 
@@ -148,7 +143,7 @@ class HexRunTrigger(BaseTrigger):
             "the triggerer runs"
         )
 
-    async def _wait(self, watch: RunWatch) -> dict[str, Any]:
+    async def _wait(self, watch: RunWatch) -> RunEvent:
         reader = get_status_reader(self.hex_conn_id)
         while True:
             if watch.expired():
@@ -169,7 +164,7 @@ class HexRunTrigger(BaseTrigger):
                 return event
             await asyncio.sleep(watch.next_interval())
 
-    async def _with_timeline(self, event: dict[str, Any]) -> dict[str, Any]:
+    async def _with_timeline(self, event: RunEvent) -> RunEvent:
         """Read a failed run once more with its state events, to explain the failure.
 
         One request per failed run; if it fails, the event keeps what the last read said.
@@ -187,7 +182,7 @@ class HexRunTrigger(BaseTrigger):
             return event
         return with_timeline(event, run)
 
-    async def _on_deadline(self, watch: RunWatch) -> dict[str, Any]:
+    async def _on_deadline(self, watch: RunWatch) -> RunEvent:
         message = watch.timeout_message()
         if not self.cancel_on_timeout:
             return watch.event("timeout", message, left_running=True)
@@ -210,18 +205,13 @@ class HexRunTrigger(BaseTrigger):
         can crash a 3.0-3.2 triggerer (see :mod:`airflow_provider_hex._supervisor`).
         """
         hook = get_status_reader(self.hex_conn_id).hook
-        try:
-            await asyncio.wait_for(
-                hook.acancel_run(self.project_id, self.run_id, run_url=self.run_url),
-                timeout=CANCEL_TIMEOUT,
-            )
-        except HexInvalidInputError:  # Hex refuses to cancel a run that has ended
-            run = await hook.aget_run_status(self.project_id, self.run_id, run_url=self.run_url)
-            if run.get("status") in TERMINAL_STATUSES:
-                return run
-            raise
-        self.log.info("Cancelled Hex run %s: %s", self.run_id, self.run_url)
-        return None
+        ended = await asyncio.wait_for(
+            hook.acancel_or_read_run(self.project_id, self.run_id, run_url=self.run_url),
+            timeout=CANCEL_TIMEOUT,
+        )
+        if ended is None:
+            self.log.info("Cancelled Hex run %s: %s", self.run_id, self.run_url)
+        return ended
 
     async def on_kill(self) -> None:
         """Cancel the run: a user marked the deferred task failed or success, or cleared it."""

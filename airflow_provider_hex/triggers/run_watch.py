@@ -2,20 +2,13 @@
 
 Shared by :class:`~airflow_provider_hex.triggers.hex.HexRunTrigger` (async reads in the
 triggerer) and the operator's poll loop in the worker (sync reads), so both ways of waiting
-describe a run's end the same way::
-
-    {"status": "success" | "failed" | "timeout" | "error", "project_id": ..., "run_id": ...,
-     "run_url": ..., "run": <last GetRunStatus payload or None>, "message": ...,
-     "cancelled": <whether the waiter cancelled the run>}
-
-An ``error`` event may also hold ``"cancel_run": True``: the waiter could not watch the run
-(the triggerer could not read the connection) and asks the task, which can, to cancel it.
+end with the same :class:`~airflow_provider_hex.runs.RunEvent`.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Any
 
 from airflow_provider_hex.exceptions import (
     HexConnectionError,
@@ -24,16 +17,9 @@ from airflow_provider_hex.exceptions import (
     HexResponseError,
     HexServerError,
 )
-from airflow_provider_hex.run_report import explain_run
+from airflow_provider_hex.runs import EventKind, RunEvent, event_for_run, run_event
 from airflow_provider_hex.triggers.polling import next_poll_interval
-from airflow_provider_hex.types import (
-    ACTIVE_STATUSES,
-    FAILURE_STATUSES,
-    SUCCESS_STATUSES,
-    ProjectRun,
-)
-
-EventKind = Literal["success", "failed", "timeout", "error"]
+from airflow_provider_hex.types import ProjectRun
 
 #: Errors that may go away on their own; waiting rides out a few of them in a row.
 TRANSIENT_ERRORS: tuple[type[HexError], ...] = (
@@ -42,74 +28,12 @@ TRANSIENT_ERRORS: tuple[type[HexError], ...] = (
     HexRateLimitError,
     HexResponseError,
 )
+#: Seconds a deferral's timeout allows beyond the waiter's own deadline (runs, the sensor,
+#: agent threads), so that the trigger, which enforces the deadline and cancels what it must,
+#: always ends before Airflow times the deferral out.
+DEFER_TIMEOUT_MARGIN = 120.0
 #: How many transient errors in a row end the wait with an ``error`` event.
 DEFAULT_MAX_TRANSIENT_ERRORS = 5
-
-
-def run_event(
-    kind: EventKind,
-    *,
-    project_id: str,
-    run_id: str,
-    run_url: str | None,
-    message: str,
-    run: ProjectRun | None = None,
-    cancelled: bool = False,
-    left_running: bool = False,
-    cancel_run: bool = False,
-) -> dict[str, Any]:
-    """Build the one event a wait ends with (plain JSON only).
-
-    A ``failed`` event also holds ``explanation``: the lines of
-    :func:`~airflow_provider_hex.run_report.explain_run`. A ``timeout`` event of a waiter
-    told not to cancel holds ``left_running: True``; an ``error`` event about a run that
-    nothing can watch any longer, and that the task owns, holds ``cancel_run: True``.
-    """
-    event: dict[str, Any] = {
-        "status": kind,
-        "project_id": project_id,
-        "run_id": run_id,
-        "run_url": run_url,
-        "run": dict(run) if run is not None else None,
-        "message": message,
-        "cancelled": cancelled,
-    }
-    if kind == "failed":
-        event["explanation"] = explain_run(run or {}, run_url)
-    if left_running:
-        event["left_running"] = True
-    if cancel_run:
-        event["cancel_run"] = True
-    return event
-
-
-def with_timeline(event: dict[str, Any], run: ProjectRun) -> dict[str, Any]:
-    """Return a ``failed`` event rebuilt from a fuller read of its run (with state events)."""
-    return {**event, "run": dict(run), "explanation": explain_run(run, event.get("run_url"))}
-
-
-def event_for_run(
-    project_id: str, run_id: str, run_url: str | None, run: ProjectRun
-) -> dict[str, Any] | None:
-    """Return the event for a run that has ended, or None while it is still active.
-
-    A status Hex did not document gives a ``failed`` event that names it, rather than a wait
-    that never ends.
-    """
-    status = run.get("status")
-    url = run.get("runUrl") or run_url
-    if status in ACTIVE_STATUSES:
-        return None
-    if status in SUCCESS_STATUSES:
-        kind: EventKind = "success"
-        message = f"Hex run {run_id} completed"
-    elif status in FAILURE_STATUSES:
-        kind, message = "failed", f"Hex run {run_id} ended with status {status}"
-    else:
-        kind, message = "failed", f"Hex reported an unknown status {status!r} for run {run_id}"
-    return run_event(
-        kind, project_id=project_id, run_id=run_id, run_url=url, run=run, message=message
-    )
 
 
 class RunWatch:
@@ -144,7 +68,7 @@ class RunWatch:
         self.last_status: str | None = None
         self.errors = 0
 
-    def event(self, kind: EventKind, message: str, **extra: Any) -> dict[str, Any]:
+    def event(self, kind: EventKind, message: str, **extra: Any) -> RunEvent:
         """An event about this run."""
         return run_event(
             kind,
@@ -169,7 +93,7 @@ class RunWatch:
         waited = time.time() - self.started_at
         return f"Hex run {self.run_id} did not finish before its deadline ({waited:.0f}s waited)"
 
-    def on_status(self, run: ProjectRun) -> dict[str, Any] | None:
+    def on_status(self, run: ProjectRun) -> RunEvent | None:
         """Take in a status read: the final event, or None while the run is active."""
         self.errors = 0
         self.run_url = run.get("runUrl") or self.run_url
@@ -185,7 +109,7 @@ class RunWatch:
             self.last_status = status
         return event_for_run(self.project_id, self.run_id, self.run_url, run)
 
-    def on_error(self, err: HexError) -> dict[str, Any] | None:
+    def on_error(self, err: HexError) -> RunEvent | None:
         """Take in a failed read: an ``error`` event, or None to try again."""
         if not isinstance(err, TRANSIENT_ERRORS):
             return self.event("error", f"Cannot read Hex run {self.run_id}: {err}")

@@ -21,7 +21,7 @@ from airflow_provider_hex.exceptions import (
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.hooks.hints import missing_connection_message
 from airflow_provider_hex.hooks.settings import HexSettings
-from airflow_provider_hex.operators._run_outcome import RunRef, resolve_run_event
+from airflow_provider_hex.runs import RunRef, resolve_run_event
 from airflow_provider_hex.testing import HexSimulator
 from airflow_provider_hex.triggers.hex import HexRunTrigger
 from airflow_provider_hex.validation import require_uuid

@@ -418,7 +418,7 @@ def test_thread_starts_and_chart_images_use_their_rate_groups(
     requests_mock.get(API + f"/cells/{CELL}/image", json={"imageBase64": B64, "mimeType": "x"})
     hook.create_thread("q")
     hook.get_chart_image_from_logic(CELL)
-    assert [(r.rate_group, r.idempotent) for r in seen] == [
+    assert [(r.rate_group, r.may_repeat) for r in seen] == [
         (RUN_START_GROUP, False),
         (CHART_IMAGE_GROUP, True),
     ]

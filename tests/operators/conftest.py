@@ -1,21 +1,13 @@
-"""Fixtures of the operator tests: Airflow's executor safeguard quiet, and ``hex_default``
-pointing at the test's simulator."""
+"""Fixtures of the operator tests: Airflow's executor safeguard quiet. The simulator and the
+connection to it are the suite's ``sim`` and ``conn_id``."""
 
 from __future__ import annotations
 
 import pytest
-from test_hex_run_support import connect, quiet_safeguard
-
-from airflow_provider_hex.testing import HexSimulator
+from run_support import quiet_safeguard
 
 
 @pytest.fixture(autouse=True)
 def _quiet_safeguard(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let tests call ``execute`` outside a task runner without Airflow's warning."""
     quiet_safeguard(monkeypatch)
-
-
-@pytest.fixture
-def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
-    """``hex_default`` pointing at ``sim``: one quick retry, no pacing."""
-    return connect(monkeypatch, sim)

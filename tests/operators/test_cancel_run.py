@@ -6,13 +6,11 @@ from typing import Any
 
 import pytest
 import requests_mock
-from test_hex_run_support import (
+from run_support import (
     PROJECT,
     RUN,
-    connect,
     logged,
     make_context,
-    quiet_safeguard,
 )
 
 from airflow_provider_hex.exceptions import (
@@ -28,16 +26,6 @@ API = "https://app.hex.tech/api/v1"
 RUN_PATH = f"{API}/projects/{PROJECT}/runs/{RUN}"
 
 
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_safeguard(monkeypatch)
-
-
-@pytest.fixture
-def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
-    return connect(monkeypatch, sim)
-
-
 def cancel(project_id: str = PROJECT, run_id: str = RUN, **kwargs: Any) -> HexCancelRunOperator:
     return HexCancelRunOperator(task_id="cancel", project_id=project_id, run_id=run_id, **kwargs)
 
@@ -46,9 +34,9 @@ def status(value: str) -> dict[str, Any]:
     return {"json": {"projectId": PROJECT, "runId": RUN, "runUrl": "u", "status": value}}
 
 
-def test_cancels_an_active_run_and_returns_killed(sim: HexSimulator, conn: str) -> None:
+def test_cancels_an_active_run_and_returns_killed(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project("Cancel", scripts=[RunScript(0, 3600)])
-    run_id = HexHook(conn).run_project(project_id)["runId"]
+    run_id = HexHook(conn_id).run_project(project_id)["runId"]
 
     final = cancel(project_id, run_id).execute(make_context())
 
@@ -59,12 +47,12 @@ def test_cancels_an_active_run_and_returns_killed(sim: HexSimulator, conn: str) 
 
 def test_a_run_that_already_ended_is_left_alone(
     sim: HexSimulator,
-    conn: str,
+    conn_id: str,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     project_id = sim.add_project("Cancel", scripts=[RunScript(0, 0, "ERRORED")])
-    run_id = HexHook(conn).run_project(project_id)["runId"]
+    run_id = HexHook(conn_id).run_project(project_id)["runId"]
 
     final = cancel(project_id, run_id).execute(make_context())
 
@@ -92,7 +80,7 @@ def test_a_refusal_to_cancel_an_active_run_fails_the_task(hex_conn: str) -> None
             cancel().execute(make_context())
 
 
-def test_an_unknown_run_fails_the_task(sim: HexSimulator, conn: str) -> None:
+def test_an_unknown_run_fails_the_task(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project("Cancel")
 
     with pytest.raises(HexNotFoundError):

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
-from test_hex_run_support import FakeTI, TaskDeferred, connect, make_context, quiet_safeguard
+from run_support import FakeTI, TaskDeferred, connect, make_context
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.base import aclose_shared_client
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.operators.agent import HexAgentThreadOperator
 from airflow_provider_hex.operators.charts import HexChartError
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
@@ -33,11 +33,6 @@ from airflow_provider_hex.testing.png import png_size
 from airflow_provider_hex.triggers.agent_thread import HexThreadTrigger
 
 RUN_STARTS = rf"/projects/{DEMO_PROJECT_ID}/runs$"
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_safeguard(monkeypatch)
 
 
 @pytest.fixture

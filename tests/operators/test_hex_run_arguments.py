@@ -8,21 +8,16 @@ from typing import Any
 import pytest
 import requests_mock
 from airflow.sdk import DAG
-from test_hex_run_support import PROJECT, make_context, quiet_safeguard
+from run_support import PROJECT, make_context
 
-from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.operators._run_compat import (
+from airflow_provider_hex._compat import (
     AirflowFailException,
     ProviderDeprecationWarning,
 )
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
 
 OTHER = "63e12af8-1cfd-46d2-860d-95606666795b"
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_safeguard(monkeypatch)
 
 
 def build(**kwargs: Any) -> HexRunProjectOperator:
@@ -131,7 +126,9 @@ def test_wrong_arguments_fail_when_the_dag_is_parsed(kwargs: dict[str, Any], arg
     ids=["templated-id", "templated-inputs", "templated-value", "templated-notes", "no-timeout"],
 )
 def test_templated_values_are_checked_only_after_rendering(kwargs: dict[str, Any]) -> None:
-    build(**kwargs)
+    op = build(**kwargs)  # no error at parse time: the value is checked in execute
+
+    assert {name: getattr(op, name) for name in kwargs} == kwargs
 
 
 def test_a_value_from_another_task_is_accepted_at_parse_time() -> None:
@@ -143,9 +140,10 @@ def test_a_value_from_another_task_is_accepted_at_parse_time() -> None:
         def pick() -> str:
             return PROJECT
 
-        op = HexRunProjectOperator(task_id="run", project_id=pick())
+        picked = pick()
+        op = HexRunProjectOperator(task_id="run", project_id=picked)
 
-    assert op.project_id is not None
+    assert op.project_id is picked
 
 
 # -- checks in execute --------------------------------------------------------------------------

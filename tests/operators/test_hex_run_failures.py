@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
-from test_hex_run_support import TaskDeferred, fast_operator, logged, make_context
+from run_support import TaskDeferred, fast_operator, logged, make_context
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.hooks.hex import HexHook
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger
 
@@ -46,7 +46,7 @@ def assert_explained(text: str, outcome: str, run_id: str, run_url: str) -> None
 @pytest.mark.parametrize("outcome", ["ERRORED", "UNABLE_TO_ALLOCATE_KERNEL"])
 def test_a_failed_run_is_explained_in_the_log_and_the_exception(
     sim: HexSimulator,
-    conn: str,
+    conn_id: str,
     outcome: str,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
@@ -67,7 +67,7 @@ def test_a_failed_run_is_explained_in_the_log_and_the_exception(
     assert len(expanded) == 1  # one extra read, for the failed run only
 
 
-def test_a_killed_run_is_explained_and_not_retried(sim: HexSimulator, conn: str) -> None:
+def test_a_killed_run_is_explained_and_not_retried(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project("Cancelled elsewhere", scripts=[RunScript(0.1, 3600)])
     context = make_context()
     op = fast_operator(project_id, deferrable=True)
@@ -75,7 +75,7 @@ def test_a_killed_run_is_explained_and_not_retried(sim: HexSimulator, conn: str)
         op.execute(context)
     run_id, run_url = context["ti"].pushed["run_id"], context["ti"].pushed["run_url"]
     sim.advance(1.0)
-    HexHook(conn).cancel_run(project_id, run_id)
+    HexHook(conn_id).cancel_run(project_id, run_id)
     trigger = HexRunTrigger(project_id, run_id, run_url=run_url, poll_interval=0.05)
 
     event = asyncio.run(_first_event(trigger))
@@ -88,10 +88,10 @@ def test_a_killed_run_is_explained_and_not_retried(sim: HexSimulator, conn: str)
 
 @pytest.mark.parametrize("outcome", ["ERRORED", "UNABLE_TO_ALLOCATE_KERNEL"])
 def test_the_trigger_event_carries_the_explanation(
-    sim: HexSimulator, conn: str, outcome: str
+    sim: HexSimulator, conn_id: str, outcome: str
 ) -> None:
     project_id = failing_project(sim, outcome)
-    started = HexHook(conn).run_project(project_id)
+    started = HexHook(conn_id).run_project(project_id)
     trigger = HexRunTrigger(
         project_id, started["runId"], run_url=started["runUrl"], poll_interval=0.05
     )
@@ -104,7 +104,7 @@ def test_the_trigger_event_carries_the_explanation(
 
 
 def test_a_422_on_start_names_the_invalid_and_unknown_parameters(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = sim.add_project("Typed inputs", input_params={"days": "number"})
 

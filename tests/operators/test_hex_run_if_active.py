@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
-from test_hex_run_support import (
+from run_support import (
     RUN_STARTS,
     FakeTI,
     TaskDeferred,
@@ -17,8 +17,8 @@ from test_hex_run_support import (
     run_starts,
 )
 
+from airflow_provider_hex._compat import AirflowSkipException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.operators._run_compat import AirflowSkipException
 from airflow_provider_hex.testing import HexSimulator, RunScript
 
 
@@ -36,7 +36,7 @@ def active_run(sim: HexSimulator, project_id: str) -> str:
     return run.id
 
 
-def test_start_makes_a_second_run_beside_the_active_one(sim: HexSimulator, conn: str) -> None:
+def test_start_makes_a_second_run_beside_the_active_one(sim: HexSimulator, conn_id: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
 
@@ -49,7 +49,7 @@ def test_start_makes_a_second_run_beside_the_active_one(sim: HexSimulator, conn:
     assert sim.count("GET", RUN_STARTS) == 0  # the default does not even look
 
 
-def test_wait_adopts_the_active_run_and_sends_no_post(sim: HexSimulator, conn: str) -> None:
+def test_wait_adopts_the_active_run_and_sends_no_post(sim: HexSimulator, conn_id: str) -> None:
     project_id = busy_project(sim, RunScript(0, 0.3))
     other = active_run(sim, project_id)
     ti = FakeTI()
@@ -62,7 +62,7 @@ def test_wait_adopts_the_active_run_and_sends_no_post(sim: HexSimulator, conn: s
     assert run_starts(sim) == 0
 
 
-def test_wait_fails_when_the_adopted_run_errors(sim: HexSimulator, conn: str) -> None:
+def test_wait_fails_when_the_adopted_run_errors(sim: HexSimulator, conn_id: str) -> None:
     project_id = busy_project(sim, RunScript(0, 0.2, "ERRORED"))
     other = active_run(sim, project_id)
 
@@ -72,7 +72,7 @@ def test_wait_fails_when_the_adopted_run_errors(sim: HexSimulator, conn: str) ->
     assert run_starts(sim) == 0
 
 
-def test_wait_starts_a_run_when_none_is_active(sim: HexSimulator, conn: str) -> None:
+def test_wait_starts_a_run_when_none_is_active(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project("Idle report", scripts=[RunScript(0.02, 0.05)])
 
     summary = fast_operator(project_id, if_active="wait").execute(make_context())
@@ -81,7 +81,7 @@ def test_wait_starts_a_run_when_none_is_active(sim: HexSimulator, conn: str) -> 
     assert run_starts(sim) == 1
 
 
-def test_cancel_cancels_the_active_run_then_starts_one(sim: HexSimulator, conn: str) -> None:
+def test_cancel_cancels_the_active_run_then_starts_one(sim: HexSimulator, conn_id: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
 
@@ -95,7 +95,7 @@ def test_cancel_cancels_the_active_run_then_starts_one(sim: HexSimulator, conn: 
     assert run_starts(sim) == 1
 
 
-def test_skip_skips_with_no_post_and_names_the_run(sim: HexSimulator, conn: str) -> None:
+def test_skip_skips_with_no_post_and_names_the_run(sim: HexSimulator, conn_id: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
 
@@ -106,7 +106,7 @@ def test_skip_skips_with_no_post_and_names_the_run(sim: HexSimulator, conn: str)
     assert sim.run_status(other) == "RUNNING"
 
 
-def test_a_pending_run_counts_as_active(sim: HexSimulator, conn: str) -> None:
+def test_a_pending_run_counts_as_active(sim: HexSimulator, conn_id: str) -> None:
     project_id = busy_project(sim, RunScript(3600, 1))
 
     with pytest.raises(AirflowSkipException, match="PENDING"):
@@ -116,7 +116,7 @@ def test_a_pending_run_counts_as_active(sim: HexSimulator, conn: str) -> None:
 # -- deferrable ---------------------------------------------------------------------------------
 
 
-def test_deferrable_start_defers_on_a_second_run(sim: HexSimulator, conn: str) -> None:
+def test_deferrable_start_defers_on_a_second_run(sim: HexSimulator, conn_id: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600), RunScript(0, 3600))
     other = active_run(sim, project_id)
 
@@ -130,7 +130,7 @@ def test_deferrable_start_defers_on_a_second_run(sim: HexSimulator, conn: str) -
 
 
 def test_deferrable_wait_defers_on_the_adopted_run_without_cancelling_it(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
@@ -146,7 +146,7 @@ def test_deferrable_wait_defers_on_the_adopted_run_without_cancelling_it(
 
 
 def test_deferrable_wait_with_cancel_adopted_lets_the_trigger_cancel(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
 
@@ -159,7 +159,7 @@ def test_deferrable_wait_with_cancel_adopted_lets_the_trigger_cancel(
     assert (kwargs["cancel_on_kill"], kwargs["cancel_on_timeout"]) == (True, True)
 
 
-def test_deferrable_skip_and_cancel_work_before_deferring(sim: HexSimulator, conn: str) -> None:
+def test_deferrable_skip_and_cancel_work_before_deferring(sim: HexSimulator, conn_id: str) -> None:
     skipped = busy_project(sim, RunScript(0, 3600))
     with pytest.raises(AirflowSkipException):
         fast_operator(skipped, if_active="skip", deferrable=True).execute(make_context())
@@ -177,7 +177,7 @@ def test_deferrable_skip_and_cancel_work_before_deferring(sim: HexSimulator, con
 # -- kill and timeout of an adopted run ---------------------------------------------------------
 
 
-def test_on_kill_leaves_an_adopted_run_running(sim: HexSimulator, conn: str) -> None:
+def test_on_kill_leaves_an_adopted_run_running(sim: HexSimulator, conn_id: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
     op = fast_operator(project_id, if_active="wait", deferrable=True)
@@ -190,7 +190,7 @@ def test_on_kill_leaves_an_adopted_run_running(sim: HexSimulator, conn: str) -> 
     assert sim.count("DELETE", r"/runs/") == 0
 
 
-def test_on_kill_cancels_an_adopted_run_when_asked(sim: HexSimulator, conn: str) -> None:
+def test_on_kill_cancels_an_adopted_run_when_asked(sim: HexSimulator, conn_id: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
     op = fast_operator(project_id, if_active="wait", deferrable=True, cancel_adopted=True)
@@ -202,7 +202,7 @@ def test_on_kill_cancels_an_adopted_run_when_asked(sim: HexSimulator, conn: str)
     assert sim.run_status(other) == "KILLED"
 
 
-def test_a_timeout_in_the_worker_leaves_an_adopted_run(sim: HexSimulator, conn: str) -> None:
+def test_a_timeout_in_the_worker_leaves_an_adopted_run(sim: HexSimulator, conn_id: str) -> None:
     project_id = busy_project(sim, RunScript(0, 3600))
     other = active_run(sim, project_id)
 
@@ -226,7 +226,7 @@ def test_cancel_adopted_must_be_a_bool() -> None:
 
 
 def test_an_adopted_run_stays_adopted_in_the_stored_reference() -> None:
-    from airflow_provider_hex.operators._run_outcome import RunRef
+    from airflow_provider_hex.runs import RunRef
 
     ref = RunRef("p", "r", "https://app.hex.tech/app/p/runs/r", adopted=True)
 

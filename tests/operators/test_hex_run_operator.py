@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 from airflow.sdk import Asset
-from test_hex_run_support import (
+from run_support import (
     RUN_STARTS,
     FakeTI,
     TaskDeferred,
@@ -18,14 +18,14 @@ from test_hex_run_support import (
     run_starts,
 )
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.assets import hex_project_asset
 from airflow_provider_hex.exceptions import HexConnectionError, HexServerError
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.links import HexRunLink
-from airflow_provider_hex.operators._run_compat import AirflowFailException
+from airflow_provider_hex.runs import run_event
 from airflow_provider_hex.testing import Fault, HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
-from airflow_provider_hex.triggers.run_watch import run_event
 
 SUMMARY_KEYS = {
     "project_id",
@@ -46,7 +46,7 @@ def project(sim: HexSimulator, *scripts: RunScript) -> str:
 # -- waiting in the worker ----------------------------------------------------------------------
 
 
-def test_waits_for_the_run_and_returns_its_summary(sim: HexSimulator, conn: str) -> None:
+def test_waits_for_the_run_and_returns_its_summary(sim: HexSimulator, conn_id: str) -> None:
     project_id = project(sim)
 
     summary = fast_operator(project_id).execute(make_context())
@@ -59,7 +59,7 @@ def test_waits_for_the_run_and_returns_its_summary(sim: HexSimulator, conn: str)
     assert run_starts(sim) == 1
 
 
-def test_pushes_run_xcoms_before_any_status_read(sim: HexSimulator, conn: str) -> None:
+def test_pushes_run_xcoms_before_any_status_read(sim: HexSimulator, conn_id: str) -> None:
     project_id = project(sim)
     requests_at_push: list[int] = []
     ti = FakeTI(on_push=lambda key, value: requests_at_push.append(len(sim.requests)))
@@ -77,7 +77,7 @@ def test_pushes_run_xcoms_before_any_status_read(sim: HexSimulator, conn: str) -
 
 def test_logs_one_line_per_status_change(
     sim: HexSimulator,
-    conn: str,
+    conn_id: str,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -92,7 +92,7 @@ def test_logs_one_line_per_status_change(
     assert "s waited" in text
 
 
-def test_without_waiting_returns_once_the_run_has_started(sim: HexSimulator, conn: str) -> None:
+def test_without_waiting_returns_once_the_run_has_started(sim: HexSimulator, conn_id: str) -> None:
     project_id = project(sim, RunScript(5, 5))
 
     summary = fast_operator(project_id, wait_for_completion=False).execute(make_context())
@@ -107,7 +107,7 @@ def test_without_waiting_returns_once_the_run_has_started(sim: HexSimulator, con
     ids=["errored", "no-kernel"],
 )
 def test_a_failed_run_fails_the_task_with_its_status_and_url(
-    sim: HexSimulator, conn: str, outcome: str, error: type[Exception]
+    sim: HexSimulator, conn_id: str, outcome: str, error: type[Exception]
 ) -> None:
     project_id = project(sim, RunScript(0, 0.05, outcome))
     ti = FakeTI()
@@ -119,7 +119,7 @@ def test_a_failed_run_fails_the_task_with_its_status_and_url(
     assert ti.pushed["run_url"] in str(raised.value)
 
 
-def test_a_timeout_in_the_worker_cancels_the_run(sim: HexSimulator, conn: str) -> None:
+def test_a_timeout_in_the_worker_cancels_the_run(sim: HexSimulator, conn_id: str) -> None:
     project_id = project(sim, RunScript(0, 3600))
     ti = FakeTI()
 
@@ -131,7 +131,7 @@ def test_a_timeout_in_the_worker_cancels_the_run(sim: HexSimulator, conn: str) -
 
 
 def test_a_timeout_with_cancel_on_timeout_false_leaves_the_run(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = project(sim, RunScript(0, 3600))
     ti = FakeTI()
@@ -147,7 +147,7 @@ def test_a_timeout_with_cancel_on_timeout_false_leaves_the_run(
 
 
 def test_deferrable_pushes_xcoms_then_defers_with_an_absolute_deadline(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = project(sim, RunScript(0, 3600))
     ti = FakeTI()
@@ -170,7 +170,7 @@ def test_deferrable_pushes_xcoms_then_defers_with_an_absolute_deadline(
 
 
 def test_deferrable_finishes_without_deferring_when_the_run_already_ended(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = project(sim, RunScript(0, 0))
 
@@ -179,7 +179,7 @@ def test_deferrable_finishes_without_deferring_when_the_run_already_ended(
     assert summary["status"] == "COMPLETED"
 
 
-def test_deferrable_without_timeout_defers_without_one(sim: HexSimulator, conn: str) -> None:
+def test_deferrable_without_timeout_defers_without_one(sim: HexSimulator, conn_id: str) -> None:
     project_id = project(sim, RunScript(0, 3600))
 
     with pytest.raises(TaskDeferred) as deferred:
@@ -241,7 +241,7 @@ def test_execute_complete_returns_the_summary_on_success() -> None:
         (event("failed", "PAUSED"), AirflowException, "unknown status 'PAUSED'"),
         (event("error"), AirflowException, "the trigger says error"),
         (event("timeout", cancelled=True), AirflowException, "the trigger cancelled the run"),
-        (event("surprise"), AirflowException, "Unexpected event"),
+        ({**event("error"), "status": "surprise"}, AirflowException, "Unexpected event"),
     ],
     ids=["errored", "no-kernel", "killed", "unknown", "error", "timeout-cancelled", "bad-event"],
 )
@@ -269,10 +269,10 @@ def _timeout_event(project_id: str, run_id: str) -> dict[str, Any]:
 
 
 def test_execute_complete_cancels_after_a_timeout_the_trigger_did_not_cancel(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = project(sim, RunScript(0, 3600))
-    run_id = HexHook(conn).run_project(project_id)["runId"]
+    run_id = HexHook(conn_id).run_project(project_id)["runId"]
 
     with pytest.raises(AirflowException, match="the run was cancelled"):
         fast_operator(project_id).execute_complete(
@@ -283,10 +283,10 @@ def test_execute_complete_cancels_after_a_timeout_the_trigger_did_not_cancel(
 
 
 def test_execute_complete_leaves_the_run_when_cancel_on_timeout_is_false(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = project(sim, RunScript(0, 3600))
-    run_id = HexHook(conn).run_project(project_id)["runId"]
+    run_id = HexHook(conn_id).run_project(project_id)["runId"]
     op = fast_operator(project_id, cancel_on_timeout=False)
 
     with pytest.raises(AirflowException, match="left running"):
@@ -298,7 +298,7 @@ def test_execute_complete_leaves_the_run_when_cancel_on_timeout_is_false(
 # -- on_kill ------------------------------------------------------------------------------------
 
 
-def test_on_kill_cancels_the_run_the_task_started(sim: HexSimulator, conn: str) -> None:
+def test_on_kill_cancels_the_run_the_task_started(sim: HexSimulator, conn_id: str) -> None:
     project_id = project(sim, RunScript(0, 3600))
     op = fast_operator(project_id, deferrable=True)
     ti = FakeTI()
@@ -310,7 +310,9 @@ def test_on_kill_cancels_the_run_the_task_started(sim: HexSimulator, conn: str) 
     assert sim.run_status(ti.pushed["run_id"]) == "KILLED"
 
 
-def test_on_kill_without_a_run_or_after_success_sends_nothing(sim: HexSimulator, conn: str) -> None:
+def test_on_kill_without_a_run_or_after_success_sends_nothing(
+    sim: HexSimulator, conn_id: str
+) -> None:
     project_id = project(sim, RunScript(0, 0.05))
     idle, done = fast_operator(project_id), fast_operator(project_id)
     done.execute(make_context())
@@ -335,7 +337,7 @@ def test_on_kill_without_a_run_or_after_success_sends_nothing(sim: HexSimulator,
     ids=["500", "502", "started-but-no-answer"],
 )
 def test_never_sends_the_run_start_twice_after_an_ambiguous_failure(
-    sim: HexSimulator, conn: str, fault: str, error: type[Exception], runs_started: int
+    sim: HexSimulator, conn_id: str, fault: str, error: type[Exception], runs_started: int
 ) -> None:
     project_id = project(sim)
     sim.add_fault(Fault(fault, method="POST", path=RUN_STARTS))
@@ -350,7 +352,7 @@ def test_never_sends_the_run_start_twice_after_an_ambiguous_failure(
 @pytest.mark.parametrize("kind", ["429", "503"], ids=["rate-limit", "kernel-limit"])
 def test_a_refused_start_is_tried_again_until_it_runs(
     sim: HexSimulator,
-    conn: str,
+    conn_id: str,
     kind: str,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
@@ -366,7 +368,9 @@ def test_a_refused_start_is_tried_again_until_it_runs(
     assert "nothing was started" in logged(caplog, capsys)
 
 
-def test_a_refused_start_gives_up_when_the_timeout_runs_out(sim: HexSimulator, conn: str) -> None:
+def test_a_refused_start_gives_up_when_the_timeout_runs_out(
+    sim: HexSimulator, conn_id: str
+) -> None:
     project_id = project(sim)
     sim.add_fault(Fault("429", count=10_000, method="POST", path=RUN_STARTS, retry_after=0.1))
 
@@ -378,7 +382,7 @@ def test_a_refused_start_gives_up_when_the_timeout_runs_out(sim: HexSimulator, c
 
 @pytest.mark.parametrize("carried_in", ["kwargs", "event"], ids=["kwargs", "event-only"])
 def test_a_refused_deferrable_start_defers_on_a_timer_and_starts_on_resume(
-    sim: HexSimulator, conn: str, carried_in: str
+    sim: HexSimulator, conn_id: str, carried_in: str
 ) -> None:
     project_id = project(sim, RunScript(0, 3600))
     # Retry-After beyond the hook's max_retry_wait: the hook gives up at once, the task waits.
@@ -413,7 +417,7 @@ def test_a_refused_deferrable_start_defers_on_a_timer_and_starts_on_resume(
 # -- link and assets ----------------------------------------------------------------------------
 
 
-def test_success_adds_the_run_to_each_asset_outlets_extra(sim: HexSimulator, conn: str) -> None:
+def test_success_adds_the_run_to_each_asset_outlets_extra(sim: HexSimulator, conn_id: str) -> None:
     project_id = project(sim)
     report, other = hex_project_asset(project_id, sim.url), Asset("s3://bucket/daily")
     context = make_context()
@@ -431,7 +435,7 @@ def test_success_adds_the_run_to_each_asset_outlets_extra(sim: HexSimulator, con
 
 
 def test_the_run_link_reads_the_run_url_xcom(
-    sim: HexSimulator, conn: str, monkeypatch: pytest.MonkeyPatch
+    sim: HexSimulator, conn_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from airflow.sdk.execution_time.xcom import XCom
 

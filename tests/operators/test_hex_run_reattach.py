@@ -10,18 +10,16 @@ from __future__ import annotations
 import time
 
 import pytest
-from test_hex_run_support import (
+from run_support import (
     FakeStateStore,
     FakeTI,
     TaskDeferred,
     WorkerCrash,
-    connect,
     make_context,
-    quiet_safeguard,
 )
 
+from airflow_provider_hex._compat import CAN_REATTACH
 from airflow_provider_hex.hooks.hex import HexHook
-from airflow_provider_hex.operators._run_state import CAN_REATTACH
 from airflow_provider_hex.operators.hex import HexRunProjectOperator
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger
@@ -29,16 +27,6 @@ from airflow_provider_hex.triggers.hex import HexRunTrigger
 KEY = "hex_run"
 RUN_STARTS = r"/projects/[^/]+/runs$"
 reattaching = pytest.mark.skipif(not CAN_REATTACH, reason="Airflow < 3.3 has no task state store")
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    quiet_safeguard(monkeypatch)
-
-
-@pytest.fixture
-def conn(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
-    return connect(monkeypatch, sim)
 
 
 def operator(project_id: str, **kwargs: object) -> HexRunProjectOperator:
@@ -65,7 +53,9 @@ def wait_for(sim: HexSimulator, run_id: str, status: str) -> None:
 
 
 @reattaching
-def test_a_retry_after_a_crash_waits_for_the_still_active_run(sim: HexSimulator, conn: str) -> None:
+def test_a_retry_after_a_crash_waits_for_the_still_active_run(
+    sim: HexSimulator, conn_id: str
+) -> None:
     project_id = sim.add_project("Reattach", scripts=[RunScript(0.1, 0.3)])
     store, run_id = crashed_first_try(sim, project_id)
     retry = FakeTI()
@@ -80,7 +70,7 @@ def test_a_retry_after_a_crash_waits_for_the_still_active_run(sim: HexSimulator,
 
 @reattaching
 def test_a_deferrable_retry_defers_on_the_run_the_first_try_started(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = sim.add_project("Reattach", scripts=[RunScript(0, 3600)])
     store, run_id = crashed_first_try(sim, project_id)
@@ -95,7 +85,7 @@ def test_a_deferrable_retry_defers_on_the_run_the_first_try_started(
 
 @reattaching
 def test_a_retry_after_the_run_completed_returns_it_without_a_new_run(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = sim.add_project("Reattach", scripts=[RunScript(0, 0.05)])
     store, run_id = crashed_first_try(sim, project_id)
@@ -108,7 +98,7 @@ def test_a_retry_after_the_run_completed_returns_it_without_a_new_run(
 
 
 @reattaching
-def test_a_retry_after_a_failed_run_starts_a_new_run(sim: HexSimulator, conn: str) -> None:
+def test_a_retry_after_a_failed_run_starts_a_new_run(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project(
         "Reattach", scripts=[RunScript(0, 0.05, "ERRORED"), RunScript(0, 0.05)]
     )
@@ -122,7 +112,7 @@ def test_a_retry_after_a_failed_run_starts_a_new_run(sim: HexSimulator, conn: st
 
 
 @reattaching
-def test_a_stored_run_of_another_project_is_not_reattached(sim: HexSimulator, conn: str) -> None:
+def test_a_stored_run_of_another_project_is_not_reattached(sim: HexSimulator, conn_id: str) -> None:
     other = sim.add_project("Other", scripts=[RunScript(0, 3600)])
     project_id = sim.add_project("Reattach", scripts=[RunScript(0, 0.05)])
     store, _ = crashed_first_try(sim, other)
@@ -133,9 +123,9 @@ def test_a_stored_run_of_another_project_is_not_reattached(sim: HexSimulator, co
     assert sim.count("POST", RUN_STARTS) == 2
 
 
-def test_durable_false_starts_a_new_run_on_every_try(sim: HexSimulator, conn: str) -> None:
+def test_durable_false_starts_a_new_run_on_every_try(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project("Reattach", scripts=[RunScript(0, 0.05)])
-    active = HexHook(conn).run_project(project_id)["runId"]
+    active = HexHook(conn_id).run_project(project_id)["runId"]
     store = FakeStateStore()
     store.data[KEY] = {"project_id": project_id, "run_id": active, "run_url": None}
 
@@ -146,7 +136,7 @@ def test_durable_false_starts_a_new_run_on_every_try(sim: HexSimulator, conn: st
 
 
 @pytest.mark.skipif(CAN_REATTACH, reason="Airflow 3.3+ reattaches")
-def test_before_airflow_3_3_every_try_starts_a_new_run(sim: HexSimulator, conn: str) -> None:
+def test_before_airflow_3_3_every_try_starts_a_new_run(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project("Reattach", scripts=[RunScript(0, 0.05)])
 
     for _ in range(2):

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_hex_run_support import FakeTI, TaskDeferred, make_context
+from run_support import FakeTI, TaskDeferred, make_context
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.hex import HexHook
 from airflow_provider_hex.hooks.project_names import forget_project_titles
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.operators.hex import HexCancelRunOperator, HexRunProjectOperator
 from airflow_provider_hex.sensors.hex import HexRunSensor
 from airflow_provider_hex.testing import HexSimulator, RunScript
@@ -29,7 +29,7 @@ def run_operator(**kwargs: Any) -> HexRunProjectOperator:
     return HexRunProjectOperator(task_id="run", poll_interval=0.05, max_poll_interval=0.1, **kwargs)
 
 
-def test_the_run_operator_runs_the_project_named(sim: HexSimulator, conn: str) -> None:
+def test_the_run_operator_runs_the_project_named(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project(TITLE, scripts=[RunScript(0.02, 0.05)])
     sim.add_project("Weekly marketing funnel")
     ti = FakeTI()
@@ -42,7 +42,7 @@ def test_the_run_operator_runs_the_project_named(sim: HexSimulator, conn: str) -
     assert sim.count("GET", LISTINGS) == 1
 
 
-def test_building_the_operator_sends_nothing(sim: HexSimulator, conn: str) -> None:
+def test_building_the_operator_sends_nothing(sim: HexSimulator, conn_id: str) -> None:
     sim.add_project(TITLE)
 
     run_operator(project_name=TITLE)
@@ -53,7 +53,7 @@ def test_building_the_operator_sends_nothing(sim: HexSimulator, conn: str) -> No
 
 
 def test_an_unknown_title_fails_the_task_without_retry_and_starts_nothing(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     sim.add_project(TITLE)
 
@@ -63,7 +63,7 @@ def test_an_unknown_title_fails_the_task_without_retry_and_starts_nothing(
     assert sim.count("POST", r"/runs$") == 0
 
 
-def test_an_ambiguous_title_fails_naming_the_candidates(sim: HexSimulator, conn: str) -> None:
+def test_an_ambiguous_title_fails_naming_the_candidates(sim: HexSimulator, conn_id: str) -> None:
     ids = [sim.add_project(TITLE), sim.add_project(TITLE)]
 
     with pytest.raises(AirflowFailException) as caught:
@@ -80,7 +80,7 @@ def test_id_and_name_together_are_refused_at_construction() -> None:
         run_operator()
 
 
-def test_a_templated_name_is_looked_up_after_rendering(sim: HexSimulator, conn: str) -> None:
+def test_a_templated_name_is_looked_up_after_rendering(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project(TITLE, scripts=[RunScript(0.02, 0.05)])
     op = run_operator(project_name="{{ params.report }}")
     op.project_name = TITLE  # what rendering leaves
@@ -88,9 +88,9 @@ def test_a_templated_name_is_looked_up_after_rendering(sim: HexSimulator, conn: 
     assert op.execute(make_context())["project_id"] == project_id
 
 
-def test_the_sensor_watches_the_project_named(sim: HexSimulator, conn: str) -> None:
+def test_the_sensor_watches_the_project_named(sim: HexSimulator, conn_id: str) -> None:
     project_id = sim.add_project(TITLE, scripts=[RunScript(0, 0)])
-    run = HexHook(conn).run_project(project_id)
+    run = HexHook(conn_id).run_project(project_id)
     sensor = HexRunSensor(task_id="wait", project_name=TITLE, poke_interval=0.05, timeout=5)
 
     summary = sensor.execute(make_context())
@@ -99,7 +99,7 @@ def test_the_sensor_watches_the_project_named(sim: HexSimulator, conn: str) -> N
 
 
 def test_the_deferrable_sensor_carries_the_looked_up_id_across_its_wait(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = sim.add_project(TITLE)
     sensor = HexRunSensor(
@@ -123,10 +123,10 @@ def test_the_deferrable_sensor_carries_the_looked_up_id_across_its_wait(
 
 
 def test_the_cancel_operator_cancels_a_run_of_the_project_named(
-    sim: HexSimulator, conn: str
+    sim: HexSimulator, conn_id: str
 ) -> None:
     project_id = sim.add_project(TITLE, scripts=[RunScript(0, 3600)])
-    run = HexHook(conn).run_project(project_id)
+    run = HexHook(conn_id).run_project(project_id)
 
     status = HexCancelRunOperator(
         task_id="cancel", project_name=TITLE, run_id=run["runId"], wait_timeout=5

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
     ids=["synchronous", "wait_seconds", "kill_on_timeout", "input_parameters"],
 )
 def test_migration_page_maps_each_0_1_9_argument_as_the_operator_does(old: str, new: str) -> None:
-    from airflow_provider_hex.operators._run_args import LEGACY_NAMES
+    from airflow_provider_hex.operators.run_arguments import LEGACY_NAMES
 
     migration = (REPO / "docs" / "migration.md").read_text(encoding="utf-8")
     assert LEGACY_NAMES[old] == new

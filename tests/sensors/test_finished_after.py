@@ -9,8 +9,8 @@ import pytest
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.execution_time.context import OutletEventAccessors
 
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.operators._run_compat import AirflowFailException
 from airflow_provider_hex.sensors.hex import HexRunSensor
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
@@ -21,13 +21,6 @@ except ImportError:  # Airflow 3.0, 3.1
     from airflow.exceptions import TaskDeferred  # type: ignore[no-redef,attr-defined]
 
 PROJECT = "5a8591dd-4039-49df-9202-96385ba3eff8"
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.sdk.bases.operator import ExecutorSafeguard
-
-    monkeypatch.setattr(ExecutorSafeguard, "test_mode", True)
 
 
 class TI:

@@ -10,18 +10,18 @@ from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 from airflow.sdk import PokeReturnValue
 from airflow.sdk.execution_time.context import OutletEventAccessors
 
-from airflow_provider_hex.exceptions import HexInvalidArgumentError
-from airflow_provider_hex.hooks.hex import HexHook
-from airflow_provider_hex.links import HexRunLink
-from airflow_provider_hex.operators._run_compat import (
+from airflow_provider_hex._compat import (
     AirflowFailException,
     AirflowSensorTimeout,
     AirflowSkipException,
 )
+from airflow_provider_hex.exceptions import HexInvalidArgumentError
+from airflow_provider_hex.hooks.hex import HexHook
+from airflow_provider_hex.links import HexRunLink
+from airflow_provider_hex.runs import run_event
 from airflow_provider_hex.sensors.hex import HexRunSensor
 from airflow_provider_hex.testing import HexSimulator, RunScript
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
-from airflow_provider_hex.triggers.run_watch import run_event
 
 try:  # Airflow 3.2+
     from airflow.sdk.exceptions import AirflowRescheduleException, TaskDeferred
@@ -33,13 +33,6 @@ except ImportError:  # Airflow 3.0, 3.1
 
 PROJECT = "5a8591dd-4039-49df-9202-96385ba3eff8"
 RUN = "78c33d18-170c-44d3-a227-b3194f134f73"
-
-
-@pytest.fixture(autouse=True)
-def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.sdk.bases.operator import ExecutorSafeguard
-
-    monkeypatch.setattr(ExecutorSafeguard, "test_mode", True)
 
 
 class TI:

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from airflow_provider_hex.hooks.hex import HexHook
+from airflow_provider_hex.runs import event_for_run
 from airflow_provider_hex.testing import Fault, HexSimulator, RunScript
 from airflow_provider_hex.triggers import hex as trigger_module
 from airflow_provider_hex.triggers.hex import HexRunTrigger, HexWaitTrigger
-from airflow_provider_hex.triggers.run_watch import event_for_run
 
 PROJECT = "5a8591dd-4039-49df-9202-96385ba3eff8"
 RUN = "78c33d18-170c-44d3-a227-b3194f134f73"

@@ -1,4 +1,4 @@
-"""Helpers shared by the run-operator tests (imported as ``test_hex_run_support``; no tests).
+"""Helpers shared by the run-operator tests (imported as ``run_support``; no tests).
 
 Tests call ``execute`` / ``execute_complete`` directly with a minimal context: a task
 instance that records XComs, Airflow's outlet-event accessors and, when a test needs one, a

@@ -1,8 +1,23 @@
-"""How a Hex run's end becomes the task's result: one function for every way of waiting.
+"""What the run operator, the sensor and the trigger share about a Hex run.
 
-Waiting in the worker and waiting in the triggerer both end with the same event dict (see
-:mod:`airflow_provider_hex.triggers.hex`); :func:`resolve_run_event` turns it into the task's
-return value or the exception that fails the task.
+* :class:`RunRef`: the run a task is responsible for (kept across retries).
+* :class:`RunSummary`: what the operator and the sensor return.
+* :class:`RunEvent`: the one event a wait for a run ends with, in the worker or in the
+  triggerer. It is the plain JSON dict the trigger yields (events outlive a provider
+  upgrade, so its keys do not change)::
+
+    {"status": "success" | "failed" | "timeout" | "error", "project_id": ..., "run_id": ...,
+     "run_url": ..., "run": <last GetRunStatus payload or None>, "message": ...,
+     "cancelled": <whether the waiter cancelled the run>}
+
+  A ``failed`` event also holds ``explanation`` (the lines of
+  :func:`~airflow_provider_hex.run_report.explain_run`); a ``timeout`` event of a waiter told
+  not to cancel holds ``left_running: True``; an ``error`` event about a run nothing can watch
+  any longer (the triggerer could not read the connection) holds ``cancel_run: True``, asking
+  the task, which can, to cancel it. Build events with :func:`run_event` or
+  :func:`event_for_run`, read one back with :func:`parse_event`.
+* :func:`resolve_run_event`: how an event becomes the task's result or the exception that
+  fails it.
 """
 
 from __future__ import annotations
@@ -10,14 +25,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict, cast, get_args
 
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
 
-from airflow_provider_hex.operators._run_compat import AirflowFailException
+from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.run_report import explain_run
-from airflow_provider_hex.triggers.run_watch import event_for_run
-from airflow_provider_hex.types import FAILURE_STATUSES, ProjectRun, RunStatus
+from airflow_provider_hex.types import (
+    ACTIVE_STATUSES,
+    FAILURE_STATUSES,
+    SUCCESS_STATUSES,
+    ProjectRun,
+    RunStatus,
+)
 
 
 class RunSummary(TypedDict):
@@ -74,6 +94,111 @@ class RunRef:
         )
 
 
+#: How a wait for a run ended.
+EventKind = Literal["success", "failed", "timeout", "error"]
+EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
+
+
+class RunEvent(TypedDict):
+    """The one event a wait for a run ends with; plain JSON (see the module docstring)."""
+
+    status: EventKind
+    project_id: str
+    run_id: str
+    run_url: str | None
+    run: dict[str, Any] | None
+    message: str
+    cancelled: bool
+    explanation: NotRequired[list[str]]
+    left_running: NotRequired[bool]
+    cancel_run: NotRequired[bool]
+
+
+def run_event(
+    kind: EventKind,
+    *,
+    project_id: str,
+    run_id: str,
+    run_url: str | None,
+    message: str,
+    run: ProjectRun | Mapping[str, Any] | None = None,
+    cancelled: bool = False,
+    left_running: bool = False,
+    cancel_run: bool = False,
+) -> RunEvent:
+    """Build the one event a wait ends with; refuses a kind that is not an event kind."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(EVENT_KINDS)}, got {kind!r}")
+    event = RunEvent(
+        status=kind,
+        project_id=project_id,
+        run_id=run_id,
+        run_url=run_url,
+        run=dict(run) if run is not None else None,
+        message=message,
+        cancelled=cancelled,
+    )
+    if kind == "failed":
+        event["explanation"] = explain_run(run or {}, run_url)
+    if left_running:
+        event["left_running"] = True
+    if cancel_run:
+        event["cancel_run"] = True
+    return event
+
+
+def parse_event(value: Any) -> RunEvent:
+    """Read an event back (from a trigger, possibly written by an older provider version).
+
+    Raises ``ValueError`` naming what is wrong when ``value`` is not a run event.
+    """
+    if not isinstance(value, Mapping):
+        raise ValueError(f"a run event is a dict, got {type(value).__name__}")
+    if value.get("status") not in EVENT_KINDS:
+        raise ValueError(
+            f"a run event's status is one of {', '.join(EVENT_KINDS)}, got {value.get('status')!r}"
+        )
+    for key in ("project_id", "run_id"):
+        if not isinstance(value.get(key), str):
+            raise ValueError(f"a run event's {key} is a string, got {value.get(key)!r}")
+    run = value.get("run")
+    if run is not None and not isinstance(run, Mapping):
+        raise ValueError(f"a run event's run is a dict or None, got {type(run).__name__}")
+    return cast(RunEvent, dict(value))
+
+
+def with_timeline(event: RunEvent, run: ProjectRun) -> RunEvent:
+    """Return a ``failed`` event rebuilt from a fuller read of its run (with state events)."""
+    fuller = RunEvent(**event)
+    fuller["run"] = dict(run)
+    fuller["explanation"] = explain_run(run, event.get("run_url"))
+    return fuller
+
+
+def event_for_run(
+    project_id: str, run_id: str, run_url: str | None, run: ProjectRun
+) -> RunEvent | None:
+    """Return the event for a run that has ended, or None while it is still active.
+
+    A status Hex did not document gives a ``failed`` event that names it, rather than a wait
+    that never ends.
+    """
+    status = run.get("status")
+    url = run.get("runUrl") or run_url
+    if status in ACTIVE_STATUSES:
+        return None
+    if status in SUCCESS_STATUSES:
+        kind: EventKind = "success"
+        message = f"Hex run {run_id} completed"
+    elif status in FAILURE_STATUSES:
+        kind, message = "failed", f"Hex run {run_id} ended with status {status}"
+    else:
+        kind, message = "failed", f"Hex reported an unknown status {status!r} for run {run_id}"
+    return run_event(
+        kind, project_id=project_id, run_id=run_id, run_url=url, run=run, message=message
+    )
+
+
 def summarize(
     ref: RunRef, run: Mapping[str, Any] | None, *, status: str | None = None
 ) -> RunSummary:
@@ -113,8 +238,14 @@ def resolve_run_event(
     * ``error``: fail with the message; when the waiter asks (``cancel_run``: it could not
       watch the run), cancel the run first, so that no run is left going unwatched.
     """
-    kind = event.get("status")
-    ref = RunRef(str(event.get("project_id")), str(event.get("run_id")), event.get("run_url"))
+    try:
+        event = parse_event(event)
+    except ValueError as err:
+        raise AirflowException(
+            f"Unexpected event while waiting for Hex run {event.get('run_id')}: {event!r} ({err})"
+        ) from None
+    kind = event["status"]
+    ref = RunRef(event["project_id"], event["run_id"], event.get("run_url"))
     run = event.get("run") or {}
     url = run.get("runUrl") or ref.run_url
     if kind == "success":
@@ -154,10 +285,9 @@ def resolve_run_event(
         raise AirflowException(
             f"Timed out waiting for Hex run: {event.get('message')}; {note}. Run: {url}"
         )
-    if kind == "error":
+    else:  # "error"
         note = _cancel_unwatched(ref, cancel) if event.get("cancel_run") else ""
-        raise AirflowException(f"{event.get('message')}{note}. Run: {url}")
-    raise AirflowException(f"Unexpected event while waiting for Hex run {ref.run_id}: {event!r}")
+    raise AirflowException(f"{event.get('message')}{note}. Run: {url}")
 
 
 def failure_lines(event: Mapping[str, Any]) -> list[str]:
@@ -201,3 +331,20 @@ def add_outlet_extra(
     for outlet in outlets:
         if isinstance(outlet, Asset):
             events[outlet].extra.update(extra)
+
+
+__all__ = [
+    "EVENT_KINDS",
+    "EventKind",
+    "RunEvent",
+    "RunRef",
+    "RunSummary",
+    "add_outlet_extra",
+    "event_for_run",
+    "failure_lines",
+    "parse_event",
+    "resolve_run_event",
+    "run_event",
+    "summarize",
+    "with_timeline",
+]

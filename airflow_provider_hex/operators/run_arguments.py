@@ -11,9 +11,10 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from airflow_provider_hex._compat import ProviderDeprecationWarning
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
 from airflow_provider_hex.hooks.api_runs import run_project_request
-from airflow_provider_hex.operators._run_compat import ProviderDeprecationWarning
+from airflow_provider_hex.validation import is_templated
 
 #: 0.1.9 argument name -> today's name.
 LEGACY_NAMES = {
@@ -47,19 +48,6 @@ def take_legacy(old_name: str, old_value: Any, new_value: Any, new_default: Any)
         stacklevel=4,
     )
     return old_value
-
-
-def is_templated(value: Any) -> bool:
-    """Whether a value is only known after rendering (a Jinja string, an XComArg...)."""
-    if isinstance(value, str):
-        return "{{" in value or "{%" in value
-    if value is None or isinstance(value, bool | int | float):
-        return False
-    if isinstance(value, Mapping):
-        return any(not isinstance(k, str) or is_templated(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(is_templated(v) for v in value)
-    return True  # XComArg, ObjectStoragePath and other objects resolved at run time
 
 
 def _positive(name: str, value: Any, *, allow_none: bool = False) -> None:
