@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO / "scripts"))
 
 from airflow_stack import AirflowStack  # noqa: E402
 
-pytestmark = [pytest.mark.e2e, pytest.mark.feature_e2e]
+pytestmark = [pytest.mark.e2e, pytest.mark.feature_e2e, pytest.mark.version_e2e]
 
 DAG_FILE = REPO / "example_dags" / "example_hex_scheduled_on_hex.py"
 DAG_ID = "example_hex_scheduled_on_hex"
