@@ -7,7 +7,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from dag_helpers import EXAMPLES, TIME_SCALE, DagResult, collect, load_dag_bag, speed_up
+from dag_helpers import (
+    EXAMPLES,
+    TIME_SCALE,
+    DagResult,
+    activate_assets_on_airflow_3_0,
+    collect,
+    load_dag_bag,
+    speed_up,
+)
 
 from airflow_provider_hex.testing import HexSimulator
 
@@ -42,6 +50,7 @@ def run_example(airflow_db: Path) -> Callable[[str, str], DagResult]:
         bag = load_dag_bag(EXAMPLES / file_name)
         assert bag.import_errors == {}
         dag = bag.dags[dag_id]
+        activate_assets_on_airflow_3_0(bag)
         speed_up(dag)
         return collect(dag.test())
 

@@ -49,9 +49,8 @@ def load_outside_dags_folder(path: Path, dag_id: str) -> Any:
     """
     bag = load_dag_bag(path)
     assert bag.import_errors == {}, bag.import_errors
-    try:
-        from airflow.dag_processing.dagbag import sync_bag_to_db
-    except ImportError:  # Airflow 3.0: dag.test() serializes the DAG itself
+    sync_bag_to_db = _bag_writer()
+    if sync_bag_to_db is None:  # Airflow 3.0: dag.test() serializes the DAG itself
         return bag.dags[dag_id]
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.settings import Session
@@ -62,6 +61,40 @@ def load_outside_dags_folder(path: Path, dag_id: str) -> Any:
     session.close()
     sync_bag_to_db(bag, "dags-folder", None)
     return bag.dags[dag_id]
+
+
+def _bag_writer() -> Any:
+    """Airflow's ``sync_bag_to_db`` (3.1: in ``airflow.models.dagbag``; 3.2+: in
+    ``airflow.dag_processing.dagbag``), or None on Airflow 3.0, which has none."""
+    try:
+        from airflow.dag_processing.dagbag import sync_bag_to_db
+    except ImportError:
+        try:
+            from airflow.models.dagbag import sync_bag_to_db  # type: ignore[attr-defined,no-redef]
+        except ImportError:
+            return None
+    return sync_bag_to_db
+
+
+def activate_assets_on_airflow_3_0(bag: Any) -> None:
+    """Write the bag's DAGs to the metadata DB on Airflow 3.0, so their assets are active.
+
+    A task refuses to run with an inactive asset among its outlets. Airflow 3.3's
+    ``dag.test()`` writes the DAGs of the bundle first, which activates their assets; 3.0's
+    does not (there the DAG processor does it), so a test does it for DAGs with outlets.
+    """
+    if _bag_writer() is not None:
+        return
+    if not any(task.outlets for dag in bag.dags.values() for task in dag.tasks):
+        return
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.settings import Session
+
+    session = Session()
+    DagBundlesManager().sync_bundles_to_db(session=session)
+    session.commit()
+    session.close()
+    bag.sync_to_db("dags-folder", None)
 
 
 def speed_up(dag: Any) -> None:
