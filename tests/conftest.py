@@ -6,7 +6,6 @@ pytest plugin, ``airflow_provider_hex.testing.pytest_plugin``.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from connections import HEX_HOST, QUICK, connect, hex_conn_json
 
 from airflow_provider_hex.testing import HexSimulator
 
@@ -27,8 +27,6 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).parent.parent / "e
 os.environ.setdefault("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
 
 REPO = Path(__file__).resolve().parent.parent
-TOKEN = "hxtp_" + "0123456789abcdef" * 6
-HEX_HOST = "https://app.hex.tech"
 API = HEX_HOST + "/api/v1"
 
 
@@ -71,23 +69,7 @@ def sim() -> Iterator[HexSimulator]:
 @pytest.fixture
 def conn_id(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
     """``hex_default`` pointing at ``sim``: one quick retry, no pacing."""
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_HEX_DEFAULT",
-        hex_conn_json(
-            sim.url,
-            sim.token,
-            retry_backoff=0.001,
-            max_retry_wait=1,
-            max_retries=1,
-            rate_budget=False,
-        ),
-    )
-    return "hex_default"
-
-
-def hex_conn_json(host: str = HEX_HOST, token: str = TOKEN, **extra: object) -> str:
-    """An ``AIRFLOW_CONN_*`` value for a Hex connection."""
-    return json.dumps({"conn_type": "hex", "host": host, "password": token, "extra": extra})
+    return connect(monkeypatch, sim)
 
 
 @pytest.fixture
@@ -96,6 +78,6 @@ def hex_conn(monkeypatch: pytest.MonkeyPatch) -> str:
     no pacing, so unit tests neither sleep nor wait for a budget."""
     monkeypatch.setenv(
         "AIRFLOW_CONN_HEX_DEFAULT",
-        hex_conn_json(retry_backoff=0.001, max_retry_wait=1, rate_budget=False),
+        hex_conn_json(**(QUICK | {"max_retries": 5})),
     )
     return "hex_default"

@@ -43,14 +43,14 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def hex_sim() -> Iterator[HexSimulator]:
+def ui_sim() -> Iterator[HexSimulator]:
     """A demo-seeded Hex simulator, its clock five times faster than real time."""
     with HexSimulator(time_scale=5.0) as sim:
         yield sim
 
 
 @pytest.fixture(scope="module")
-def airflow_ui(hex_sim: HexSimulator) -> Iterator[AirflowUI]:
+def airflow_ui(ui_sim: HexSimulator) -> Iterator[AirflowUI]:
     """A running Airflow API server whose ``hex_default`` connection is the simulator."""
     airflow_version = tuple(int(p) for p in version("apache-airflow-core").split(".")[:2])
     if airflow_version < (3, 2) and importlib.util.find_spec("wtforms") is None:
@@ -58,7 +58,7 @@ def airflow_ui(hex_sim: HexSimulator) -> Iterator[AirflowUI]:
             "Airflow before 3.2 draws a provider's connection form only when wtforms is "
             "installed: pip install -c constraints/airflow-3.0.6.txt wtforms"
         )
-    with AirflowUI(env={"AIRFLOW_CONN_HEX_DEFAULT": hex_sim.airflow_connection_json()}) as ui:
+    with AirflowUI(env={"AIRFLOW_CONN_HEX_DEFAULT": ui_sim.airflow_connection_json()}) as ui:
         yield ui
 
 

@@ -77,7 +77,7 @@ def check_saved_connection(
     page: Any,
     row: Any,
     airflow_ui: AirflowUI,
-    hex_sim: HexSimulator,
+    ui_sim: HexSimulator,
     screenshot: Callable[[str], Path],
 ) -> Any:
     """Test the saved connection with the row's Test button; return the API's answer.
@@ -93,8 +93,8 @@ def check_saved_connection(
             data={
                 "connection_id": "hex_ui_test",
                 "conn_type": "hex",
-                "host": hex_sim.url,
-                "password": hex_sim.token,
+                "host": ui_sim.url,
+                "password": ui_sim.token,
             },
             headers={"Authorization": f"Bearer {airflow_ui.token()}"},
         )
@@ -115,7 +115,7 @@ def check_saved_connection(
 def test_hex_connection_form_relabels_fields_and_tests_against_the_simulator(
     page: Any,
     airflow_ui: AirflowUI,
-    hex_sim: HexSimulator,
+    ui_sim: HexSimulator,
     screenshot: Callable[[str], Path],
 ) -> None:
     page.goto(airflow_ui.base_url + "/connections")
@@ -133,24 +133,24 @@ def test_hex_connection_form_relabels_fields_and_tests_against_the_simulator(
         expect(dialog.get_by_label(hidden, exact=True)).to_have_count(0)
     screenshot("hex-connection-form")
 
-    host.fill(hex_sim.url)
-    token.fill(hex_sim.token)
+    host.fill(ui_sim.url)
+    token.fill(ui_sim.token)
     screenshot("form-filled-token-masked")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_have_count(0)
     row = page.get_by_role("row").filter(has_text="hex_ui_test")
     expect(row).to_be_visible()
-    assert hex_sim.token not in page.content()  # the list shows the token masked
+    assert ui_sim.token not in page.content()  # the list shows the token masked
     screenshot("connection-saved")
 
-    answer = check_saved_connection(page, row, airflow_ui, hex_sim, screenshot)
+    answer = check_saved_connection(page, row, airflow_ui, ui_sim, screenshot)
     result = answer.json()
     assert answer.status == 200, result
     assert result["status"] is True, result
-    assert result["message"].startswith(f"Connected to Hex at {hex_sim.url}")
+    assert result["message"].startswith(f"Connected to Hex at {ui_sim.url}")
     if has_test_button(row):
         expect(page.get_by_text("Connected to Hex at").first).to_be_visible()
-    assert hex_sim.count("GET", r"/users/me$") >= 1
+    assert ui_sim.count("GET", r"/users/me$") >= 1
     settle(page)
     screenshot("connection-test-succeeded")
 
@@ -158,7 +158,7 @@ def test_hex_connection_form_relabels_fields_and_tests_against_the_simulator(
 def test_a_hex_run_task_shows_the_hex_run_link_to_its_run(
     page: Any,
     airflow_ui: AirflowUI,
-    hex_sim: HexSimulator,
+    ui_sim: HexSimulator,
     screenshot: Callable[[str], Path],
 ) -> None:
     (airflow_ui.dags_folder / "hex_ui_link.py").write_text(LINK_DAG)
@@ -168,7 +168,7 @@ def test_a_hex_run_task_shows_the_hex_run_link_to_its_run(
     assert dag_run["state"] == "success"
     ti_path = f"/dags/hex_ui_link/dagRuns/{quote(dag_run['dag_run_id'])}/taskInstances/run_report"
     hex_run_id = airflow_ui.api(f"{ti_path}/xcomEntries/run_id")["value"]  # type: ignore[index]
-    assert hex_sim.run_status(hex_run_id) == "COMPLETED"
+    assert ui_sim.run_status(hex_run_id) == "COMPLETED"
 
     page.goto(
         f"{airflow_ui.base_url}/dags/hex_ui_link/runs/{quote(dag_run['dag_run_id'])}"
@@ -179,6 +179,6 @@ def test_a_hex_run_task_shows_the_hex_run_link_to_its_run(
     page.get_by_role("link", name="Details", exact=True).click()
     link = page.get_by_role("link", name="Hex run")
     expect(link).to_be_visible()
-    expected = f"{hex_sim.url}/app/{DEMO_PROJECT_ID}/runs/{hex_run_id}"
+    expected = f"{ui_sim.url}/app/{DEMO_PROJECT_ID}/runs/{hex_run_id}"
     expect(link).to_have_attribute("href", expected)
     screenshot("hex-run-link")

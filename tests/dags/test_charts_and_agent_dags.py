@@ -27,7 +27,7 @@ RUN_STARTS = rf"/projects/{DEMO_PROJECT_ID}/runs$"
 
 
 @pytest.fixture
-def hex_sim(fast_hex: HexSimulator, monkeypatch: pytest.MonkeyPatch) -> HexSimulator:
+def charts_dag_sim(fast_hex: HexSimulator, monkeypatch: pytest.MonkeyPatch) -> HexSimulator:
     """``fast_hex`` with quick retries and no client-side pacing."""
     conn = {"conn_type": "hex", "host": fast_hex.url, "password": fast_hex.token}
     extra = {"rate_budget": False, "retry_backoff": 0.01, "max_retry_wait": 1}
@@ -36,7 +36,7 @@ def hex_sim(fast_hex: HexSimulator, monkeypatch: pytest.MonkeyPatch) -> HexSimul
 
 
 def test_example_saves_the_charts_lists_them_and_returns_the_agents_answer(
-    hex_sim: HexSimulator,
+    charts_dag_sim: HexSimulator,
     run_example: Callable[[str, str], DagResult],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -62,8 +62,12 @@ def test_example_saves_the_charts_lists_them_and_returns_the_agents_answer(
     ]
     assert sorted(f["bytes"] for f in listed) == sorted(p.stat().st_size for p in written)
     run_id = summary["run_id"]
-    assert hex_sim.count("GET", rf"/runs/{run_id}/cells/{REVENUE_CHART_STATIC_ID}/image$") == 1
-    assert hex_sim.count("GET", rf"/runs/{run_id}/cells/{REGION_CHART_STATIC_ID}/image$") == 1
+    assert (
+        charts_dag_sim.count("GET", rf"/runs/{run_id}/cells/{REVENUE_CHART_STATIC_ID}/image$") == 1
+    )
+    assert (
+        charts_dag_sim.count("GET", rf"/runs/{run_id}/cells/{REGION_CHART_STATIC_ID}/image$") == 1
+    )
 
     answer = result.xcom("ask_agent")
     assert answer["answer"] == answer_for("Which products drove the change?")
@@ -71,8 +75,8 @@ def test_example_saves_the_charts_lists_them_and_returns_the_agents_answer(
         "Why did revenue change in the EMEA region this week?"
     )
     assert result.xcom("ask_agent", "thread_id") == answer["thread_id"]
-    with hex_sim.lock:
-        thread = hex_sim.state.agent.threads[answer["thread_id"]]
+    with charts_dag_sim.lock:
+        thread = charts_dag_sim.state.agent.threads[answer["thread_id"]]
         assert [t.prompt for t in thread.turns] == answer["prompts"]
         assert thread.attachments == [{"projectIds": [DEMO_PROJECT_ID]}]
     assert answer["url"] in result.xcom("share_answer")

@@ -18,7 +18,7 @@ RunExample = Callable[[str, str], DagResult]
 
 
 @pytest.fixture
-def hex_sim(
+def handoff_sim(
     fast_hex: HexSimulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> HexSimulator:
     """``fast_hex`` without client-side pacing, exporting into ``tmp_path/exports``."""
@@ -32,25 +32,25 @@ def hex_sim(
 
 
 def test_etl_handoff_endorses_tables_ingests_models_runs_and_exports(
-    hex_sim: HexSimulator, run_example: RunExample, tmp_path: Path
+    handoff_sim: HexSimulator, run_example: RunExample, tmp_path: Path
 ) -> None:
-    before = hex_sim.stats["runs_started"]
+    before = handoff_sim.stats["runs_started"]
     result = run_example("example_hex_etl_handoff.py", "example_hex_etl_handoff")
 
     assert result.state == "success", result.states
-    with hex_sim.lock:
-        schema = hex_sim.state.catalog.schema(demo.SNOWFLAKE_CONNECTION_ID)
+    with handoff_sim.lock:
+        schema = handoff_sim.state.catalog.schema(demo.SNOWFLAKE_CONNECTION_ID)
         assert schema.status("TABLE", "ANALYTICS.PUBLIC.ORDERS") == "Endorsed"
         assert schema.status("TABLE", "ANALYTICS.PUBLIC.CUSTOMERS") == "Endorsed"
         assert schema.status("TABLE", "ANALYTICS.STAGING.RAW_ORDERS") == "Deprecated"
-        semantic = hex_sim.state.catalog.semantic_projects[demo.SEMANTIC_PROJECT_ID]
+        semantic = handoff_sim.state.catalog.semantic_projects[demo.SEMANTIC_PROJECT_ID]
         folder = EXAMPLES / "semantic_models"
         assert {name: data for name, data in semantic.files.items()} == {
             p.name: p.read_bytes() for p in folder.glob("*.yml")
         }
         assert semantic.datasets == {"orders": "Endorsed", "customers": None}
         assert list(semantic.views) == ["revenue"]
-    assert hex_sim.stats["runs_started"] == before + 1
+    assert handoff_sim.stats["runs_started"] == before + 1
     ingest = result.xcom("sync_semantic_models")
     assert ingest["files"] == ["metrics.yml", "orders.yml"]
     assert "dataset:orders" in ingest["contents"]
@@ -68,15 +68,15 @@ def test_etl_handoff_endorses_tables_ingests_models_runs_and_exports(
 
 
 def test_project_backup_creates_a_project_and_exports_both(
-    hex_sim: HexSimulator, run_example: RunExample, tmp_path: Path
+    handoff_sim: HexSimulator, run_example: RunExample, tmp_path: Path
 ) -> None:
     result = run_example("example_hex_project_backup.py", "example_hex_project_backup")
 
     assert result.state == "success", result.states
     created = result.xcom("create_project")
     assert result.xcom("create_project", key="id") == created["id"]
-    with hex_sim.lock:
-        project = hex_sim.state.projects[created["id"]]
+    with handoff_sim.lock:
+        project = handoff_sim.state.projects[created["id"]]
         assert project.title.startswith("Backfill checks ")
         assert project.description == "Made by Airflow"
     paths = [Path(p.removeprefix("file://")) for p in result.xcom("export_projects")]

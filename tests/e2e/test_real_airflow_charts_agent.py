@@ -34,7 +34,7 @@ TIME_SCALE = 0.5
 
 
 @pytest.fixture(scope="module")
-def hex_sim() -> Iterator[HexSimulator]:
+def stack_sim() -> Iterator[HexSimulator]:
     with HexSimulator(time_scale=TIME_SCALE) as sim:
         yield sim
 
@@ -45,9 +45,9 @@ def charts_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def airflow_stack(hex_sim: HexSimulator, charts_root: Path) -> Iterator[AirflowStack]:
+def airflow_stack(stack_sim: HexSimulator, charts_root: Path) -> Iterator[AirflowStack]:
     env = {
-        "AIRFLOW_CONN_HEX_DEFAULT": hex_sim.airflow_connection_json(),
+        "AIRFLOW_CONN_HEX_DEFAULT": stack_sim.airflow_connection_json(),
         "HEX_CHARTS_FOLDER": charts_root.as_uri(),
     }
     with AirflowStack([DAG_FILE], env) as stack:
@@ -57,7 +57,7 @@ def airflow_stack(hex_sim: HexSimulator, charts_root: Path) -> Iterator[AirflowS
 
 
 def test_charts_are_saved_and_the_agent_answers_through_the_triggerer(
-    airflow_stack: AirflowStack, hex_sim: HexSimulator, charts_root: Path
+    airflow_stack: AirflowStack, stack_sim: HexSimulator, charts_root: Path
 ) -> None:
     run_id = airflow_stack.trigger(DAG_ID)
 
@@ -77,9 +77,9 @@ def test_charts_are_saved_and_the_agent_answers_through_the_triggerer(
     answer = airflow_stack.xcom(DAG_ID, run_id, "ask_agent")
     assert answer["thread_id"] == thread_id
     assert answer["answer"] == answer_for("Which products drove the change?")
-    with hex_sim.lock:
-        turns = hex_sim.state.agent.threads[thread_id].turns
+    with stack_sim.lock:
+        turns = stack_sim.state.agent.threads[thread_id].turns
         assert [t.prompt for t in turns] == answer["prompts"]
-    assert hex_sim.count("POST", r"/threads$") == 1
-    assert hex_sim.count("POST", r"/followup$") == 1
+    assert stack_sim.count("POST", r"/threads$") == 1
+    assert stack_sim.count("POST", r"/followup$") == 1
     assert airflow_stack.task_instance(DAG_ID, run_id, "share_answer")["state"] == "success"

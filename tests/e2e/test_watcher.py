@@ -72,7 +72,7 @@ def watermarks(stack: AirflowStack) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def hex_sim() -> Iterator[HexSimulator]:
+def watched_sim() -> Iterator[HexSimulator]:
     """The simulator, in this process (the test plays Hex's scheduler in its state)."""
     with HexSimulator(seed_demo=False) as sim:
         sim.add_project("Sales report", project_id=PROJECT, scripts=[RunScript(0, 1.5)])
@@ -80,11 +80,11 @@ def hex_sim() -> Iterator[HexSimulator]:
 
 
 @pytest.fixture(scope="module")
-def airflow_stack(hex_sim: HexSimulator) -> Iterator[AirflowStack]:
+def airflow_stack(watched_sim: HexSimulator) -> Iterator[AirflowStack]:
     env = {
-        "AIRFLOW_CONN_HEX_DEFAULT": hex_sim.airflow_connection_json(),
+        "AIRFLOW_CONN_HEX_DEFAULT": watched_sim.airflow_connection_json(),
         "HEX_PROJECT_ID": PROJECT,
-        "HEX_HOST": asset_host(hex_sim.url),
+        "HEX_HOST": asset_host(watched_sim.url),
         "HEX_WATCH_POLL_INTERVAL": "1",
         # A restarted triggerer takes over the killed one's watchers once it is seen dead.
         "AIRFLOW__TRIGGERER__TRIGGERER_HEALTH_CHECK_THRESHOLD": "8",
@@ -118,18 +118,18 @@ def woken_by(stack: AirflowStack, count: int, timeout: float = 120) -> list[list
 
 
 def test_the_dag_runs_once_per_scheduled_hex_run_across_a_triggerer_kill(
-    airflow_stack: AirflowStack, hex_sim: HexSimulator
+    airflow_stack: AirflowStack, watched_sim: HexSimulator
 ) -> None:
-    earlier = hex_scheduler_runs(hex_sim, ago=3600)  # ended an hour before the watcher
-    assert hex_sim.run_status(earlier) == "COMPLETED"
+    earlier = hex_scheduler_runs(watched_sim, ago=3600)  # ended an hour before the watcher
+    assert watched_sim.run_status(earlier) == "COMPLETED"
     # The watcher reads the project, takes its baseline and stores it, then polls on.
     airflow_stack.wait_until(
-        lambda: listings(hex_sim) >= 3 and watermarks(airflow_stack), 90, "the watcher"
+        lambda: listings(watched_sim) >= 3 and watermarks(airflow_stack), 90, "the watcher"
     )
     assert dag_runs(airflow_stack) == []
 
-    hex_scheduler_runs(hex_sim, trigger="API")  # not Hex's scheduler: no DAG run
-    first = hex_scheduler_runs(hex_sim)
+    hex_scheduler_runs(watched_sim, trigger="API")  # not Hex's scheduler: no DAG run
+    first = hex_scheduler_runs(watched_sim)
     assert woken_by(airflow_stack, 1) == [[first]]
 
     if SHARED_STREAMS:
@@ -143,20 +143,20 @@ def test_the_dag_runs_once_per_scheduled_hex_run_across_a_triggerer_kill(
         # At least once: killed within 30 s of the event, before the Variable holds it.
         assert not any(first in w["seen"] for w in watermarks(airflow_stack))
     airflow_stack.kill_component("triggerer")
-    before_restart = listings(hex_sim)
+    before_restart = listings(watched_sim)
     airflow_stack.start_component("triggerer")
     airflow_stack.wait_until(
-        lambda: listings(hex_sim) > before_restart + 2, 120, "the restarted triggerer"
+        lambda: listings(watched_sim) > before_restart + 2, 120, "the restarted triggerer"
     )
 
-    second = hex_scheduler_runs(hex_sim)
+    second = hex_scheduler_runs(watched_sim)
     expected = [[first], [second]] if SHARED_STREAMS else [[first], [first], [second]]
     woken = woken_by(airflow_stack, len(expected))
     airflow_stack.wait_until(
-        lambda: hex_sim.run_status(second) == "COMPLETED", 10, "the second run"
+        lambda: watched_sim.run_status(second) == "COMPLETED", 10, "the second run"
     )
-    polls = listings(hex_sim)
-    airflow_stack.wait_until(lambda: listings(hex_sim) >= polls + 5, 30, "five more polls")
+    polls = listings(watched_sim)
+    airflow_stack.wait_until(lambda: listings(watched_sim) >= polls + 5, 30, "five more polls")
 
     woken = woken_by(airflow_stack, len(expected))
     assert sorted(map(tuple, woken)) == sorted(map(tuple, expected))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
+
+from connections import hex_conn_json
 
 if TYPE_CHECKING:
     from airflow_provider_hex.hooks.hex import HexHook
@@ -55,9 +56,8 @@ class Sleeps(list[float]):
         self.append(seconds)
 
 
-def conn_json(host: str, token: str, **extra: object) -> str:
-    """An ``AIRFLOW_CONN_*`` value for a Hex connection."""
-    return json.dumps({"conn_type": "hex", "host": host, "password": token, "extra": extra})
+#: An ``AIRFLOW_CONN_*`` value for a Hex connection (the suite's one way to write it).
+conn_json = hex_conn_json
 
 
 @dataclass

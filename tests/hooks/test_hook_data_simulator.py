@@ -30,7 +30,7 @@ PG = {"hostname": "db.internal", "port": 5432, "database": "a", "username": "etl
 
 
 @pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[HexSimulator]:
+def data_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[HexSimulator]:
     """The demo simulator (frozen clock); ``hex_default`` points at it, no pacing."""
     with HexSimulator(time_scale=0) as simulator:
         monkeypatch.setenv(
@@ -41,15 +41,15 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[HexSimulator]:
 
 
 @pytest.fixture
-def hook(sim: HexSimulator) -> Iterator[HexHook]:
+def hook(data_sim: HexSimulator) -> Iterator[HexHook]:
     with HexHook() as hex_hook:
         yield hex_hook
 
 
-def test_create_project_makes_an_unpublished_project(hook: HexHook, sim: HexSimulator) -> None:
+def test_create_project_makes_an_unpublished_project(hook: HexHook, data_sim: HexSimulator) -> None:
     project = hook.create_project("Backfill", description="from Airflow")
-    with sim.lock:
-        made = sim.state.projects[project["id"]]
+    with data_sim.lock:
+        made = data_sim.state.projects[project["id"]]
         assert (made.title, made.description, made.published) == (
             "Backfill",
             "from Airflow",
@@ -71,25 +71,25 @@ def test_export_of_an_unknown_version_is_not_found(hook: HexHook) -> None:
         hook.export_project(DEMO_PROJECT_ID, version=99)
 
 
-def test_export_in_a_workspace_without_it_says_so(hook: HexHook, sim: HexSimulator) -> None:
-    sim.disable_operation("ExportProject")
+def test_export_in_a_workspace_without_it_says_so(hook: HexHook, data_sim: HexSimulator) -> None:
+    data_sim.disable_operation("ExportProject")
     with pytest.raises(HexPermissionError, match="ExportProject is available only to"):
         hook.export_project(DEMO_PROJECT_ID)
 
 
 def test_queried_tables_are_those_the_test_declared_page_by_page(
-    hook: HexHook, sim: HexSimulator
+    hook: HexHook, data_sim: HexSimulator
 ) -> None:
-    conn = sim.add_data_connection("Lake", "postgres", PG)
+    conn = data_sim.add_data_connection("Lake", "postgres", PG)
     tables = [(conn, f"public.t{i}") for i in range(5)]
-    sim.set_queried_tables(DEMO_PROJECT_ID, tables)
-    sim.clear_requests()
+    data_sim.set_queried_tables(DEMO_PROJECT_ID, tables)
+    data_sim.clear_requests()
 
     found = hook.get_queried_tables(DEMO_PROJECT_ID, limit=2).all()
 
     assert [(t["dataConnectionId"], t["tableName"]) for t in found] == tables
     assert {t["dataConnectionName"] for t in found} == {"Lake"}
-    assert sim.count("GET", "/queriedTables$") == 3
+    assert data_sim.count("GET", "/queriedTables$") == 3
 
 
 def test_queried_tables_of_an_unpublished_project_are_refused(hook: HexHook) -> None:
@@ -98,7 +98,7 @@ def test_queried_tables_of_an_unpublished_project_are_refused(hook: HexHook) -> 
 
 
 def test_data_connection_round_trip_keeps_secrets_in_hex_only(
-    hook: HexHook, sim: HexSimulator
+    hook: HexHook, data_sim: HexSimulator
 ) -> None:
     made = hook.create_data_connection(
         "Warehouse", "postgres", {**PG, "password": SECRET}, connect_via_ssh=True
@@ -111,15 +111,15 @@ def test_data_connection_round_trip_keeps_secrets_in_hex_only(
     )
     fetched = hook.get_data_connection(made["id"])
 
-    with sim.lock:
-        assert sim.state.catalog.connection_secrets[made["id"]] == {"password": SECRET + "-2"}
-        assert sim.state.data_connections[made["id"]].details["port"] == 6432
+    with data_sim.lock:
+        assert data_sim.state.catalog.connection_secrets[made["id"]] == {"password": SECRET + "-2"}
+        assert data_sim.state.data_connections[made["id"]].details["port"] == 6432
     assert fetched["name"] == edited["name"] == "Warehouse (prod)"
     assert fetched["connectViaSsh"] is True
     assert SECRET not in repr([made, edited, fetched])
 
 
-def test_schema_statuses_are_applied_as_one_batch(hook: HexHook, sim: HexSimulator) -> None:
+def test_schema_statuses_are_applied_as_one_batch(hook: HexHook, data_sim: HexSimulator) -> None:
     result = hook.update_data_connection_schema(
         SNOWFLAKE_CONNECTION_ID,
         [
@@ -130,14 +130,14 @@ def test_schema_statuses_are_applied_as_one_batch(hook: HexHook, sim: HexSimulat
     assert result["updated"]["tables"] == [
         {"name": "ANALYTICS.PUBLIC.ORDERS", "status": "Endorsed"}
     ]
-    with sim.lock:
-        schema = sim.state.catalog.schema(SNOWFLAKE_CONNECTION_ID)
+    with data_sim.lock:
+        schema = data_sim.state.catalog.schema(SNOWFLAKE_CONNECTION_ID)
         assert schema.status("TABLE", "ANALYTICS.PUBLIC.ORDERS") == "Endorsed"
         assert schema.status("SCHEMA", "ANALYTICS.STAGING") == "Deprecated"
 
 
 def test_a_refused_update_changes_nothing_and_names_every_failure(
-    hook: HexHook, sim: HexSimulator
+    hook: HexHook, data_sim: HexSimulator
 ) -> None:
     with pytest.raises(HexInvalidInputError) as caught:
         hook.update_data_connection_schema(
@@ -150,9 +150,9 @@ def test_a_refused_update_changes_nothing_and_names_every_failure(
         )
     assert "not_found" in str(caught.value)
     assert "invalid_status" in str(caught.value)
-    with sim.lock:
+    with data_sim.lock:
         assert (
-            sim.state.catalog.schema(SNOWFLAKE_CONNECTION_ID).status(
+            data_sim.state.catalog.schema(SNOWFLAKE_CONNECTION_ID).status(
                 "TABLE", "ANALYTICS.PUBLIC.ORDERS"
             )
             is None
@@ -160,7 +160,7 @@ def test_a_refused_update_changes_nothing_and_names_every_failure(
 
 
 def test_ingest_stores_the_archives_files_and_its_datasets(
-    hook: HexHook, sim: HexSimulator
+    hook: HexHook, data_sim: HexSimulator
 ) -> None:
     archive = zip_of(
         {
@@ -173,19 +173,19 @@ def test_ingest_stores_the_archives_files_and_its_datasets(
 
     assert result["contents"] == ["dataset:orders", "dataset:customers", "view:revenue"]
     assert result["warnings"] == ["README.md: not a YAML file, ignored"]
-    with sim.lock:
-        project = sim.state.catalog.semantic_projects[SEMANTIC_PROJECT_ID]
+    with data_sim.lock:
+        project = data_sim.state.catalog.semantic_projects[SEMANTIC_PROJECT_ID]
         assert set(project.files) == {"models/orders.yml", "models/metrics.yml", "README.md"}
         assert list(project.datasets) == ["orders", "customers"]
         assert project.ingests == 1
 
 
-def test_a_dry_run_ingest_stores_nothing(hook: HexHook, sim: HexSimulator) -> None:
+def test_a_dry_run_ingest_stores_nothing(hook: HexHook, data_sim: HexSimulator) -> None:
     hook.ingest_semantic_project(
         SEMANTIC_PROJECT_ID, zip_of({"a.yml": "datasets:\n  - name: x\n"}), dry_run=True
     )
-    with sim.lock:
-        assert sim.state.catalog.semantic_projects[SEMANTIC_PROJECT_ID].ingests == 0
+    with data_sim.lock:
+        assert data_sim.state.catalog.semantic_projects[SEMANTIC_PROJECT_ID].ingests == 0
 
 
 def test_an_archive_without_datasets_is_refused_with_hexs_problem(hook: HexHook) -> None:
@@ -194,36 +194,38 @@ def test_an_archive_without_datasets_is_refused_with_hexs_problem(hook: HexHook)
 
 
 def test_ingest_waits_out_the_three_per_minute_limit(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
+    data_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sim.rate_limits = RateLimits(semantic_ingests_per_minute=3, window_scale=0.01)
-    sim.clock.time_scale = 1.0
+    data_sim.rate_limits = RateLimits(semantic_ingests_per_minute=3, window_scale=0.01)
+    data_sim.clock.time_scale = 1.0
     monkeypatch.setenv(
         "AIRFLOW_CONN_HEX_DEFAULT",
-        conn_json(sim.url, sim.token, rate_budget=False, max_retries=5, retry_backoff=0.05),
+        conn_json(
+            data_sim.url, data_sim.token, rate_budget=False, max_retries=5, retry_backoff=0.05
+        ),
     )
     archive = zip_of({"a.yml": "datasets:\n  - name: x\n"})
     with HexHook() as hook:
         for _ in range(5):
             hook.ingest_semantic_project(SEMANTIC_PROJECT_ID, archive)
-    assert sim.stats["rate_limited"] >= 1
-    with sim.lock:
-        assert sim.state.catalog.semantic_projects[SEMANTIC_PROJECT_ID].ingests == 5
+    assert data_sim.stats["rate_limited"] >= 1
+    with data_sim.lock:
+        assert data_sim.state.catalog.semantic_projects[SEMANTIC_PROJECT_ID].ingests == 5
 
 
-def test_semantic_statuses_are_applied(hook: HexHook, sim: HexSimulator) -> None:
+def test_semantic_statuses_are_applied(hook: HexHook, data_sim: HexSimulator) -> None:
     result = hook.update_semantic_project(
         SEMANTIC_PROJECT_ID, [{"type": "DATASET", "name": "orders", "status": "Endorsed"}]
     )
     assert result["updated"]["datasets"] == [{"name": "orders", "status": "Endorsed"}]
-    with sim.lock:
-        assert sim.state.catalog.semantic_projects[SEMANTIC_PROJECT_ID].datasets == {
+    with data_sim.lock:
+        assert data_sim.state.catalog.semantic_projects[SEMANTIC_PROJECT_ID].datasets == {
             "orders": "Endorsed"
         }
 
 
 def test_secrets_never_reach_logs_errors_or_results(
-    hook: HexHook, sim: HexSimulator, caplog: pytest.LogCaptureFixture
+    hook: HexHook, data_sim: HexSimulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     try:
         from airflow.sdk._shared.secrets_masker import redact

@@ -32,16 +32,11 @@ RUNS_PATH = rf"/projects/{DEMO_PROJECT_ID}/runs$"
 
 
 @pytest.fixture
-def sim(frozen_sim: HexSimulator) -> HexSimulator:
-    return frozen_sim
-
-
-@pytest.fixture
 def hook(sim_hook: HexHook) -> HexHook:
     return sim_hook
 
 
-def test_run_is_started_and_polled_to_completed(sim: HexSimulator, hook: HexHook) -> None:
+def test_run_is_started_and_polled_to_completed(frozen_sim: HexSimulator, hook: HexHook) -> None:
     started = hook.run_project(DEMO_PROJECT_ID, {"region": "EU"})
     seen = []
     for _ in range(20):
@@ -49,18 +44,18 @@ def test_run_is_started_and_polled_to_completed(sim: HexSimulator, hook: HexHook
         seen.append(run["status"])
         if RunStatus(run["status"]) in TERMINAL_STATUSES:
             break
-        sim.advance(1)
+        frozen_sim.advance(1)
 
     assert seen[0] == RunStatus.PENDING
     assert RunStatus.RUNNING in seen
     assert seen[-1] == RunStatus.COMPLETED
     assert run["runId"] == started["runId"]
-    assert sim.count("POST", RUNS_PATH) == 1
+    assert frozen_sim.count("POST", RUNS_PATH) == 1
 
 
-def test_running_run_is_cancelled_to_killed(sim: HexSimulator, hook: HexHook) -> None:
+def test_running_run_is_cancelled_to_killed(frozen_sim: HexSimulator, hook: HexHook) -> None:
     started = hook.run_project(DEMO_PROJECT_ID)
-    sim.advance(2)
+    frozen_sim.advance(2)
     assert hook.get_run_status(DEMO_PROJECT_ID, started["runId"])["status"] == "RUNNING"
 
     hook.cancel_run(DEMO_PROJECT_ID, started["runId"], run_url=started["runUrl"])
@@ -79,19 +74,21 @@ def test_cells_of_a_project_are_listed(hook: HexHook) -> None:
     assert len({cell["id"] for cell in cells}) == len(cells)
 
 
-def test_projects_are_paginated_until_the_last_page(sim: HexSimulator, hook: HexHook) -> None:
+def test_projects_are_paginated_until_the_last_page(
+    frozen_sim: HexSimulator, hook: HexHook
+) -> None:
     projects = hook.list_projects(limit=2).all()
 
     assert len(projects) == len({p["id"] for p in projects}) >= 5
     assert UNPUBLISHED_PROJECT_ID in {p["id"] for p in projects}
-    assert sim.count("GET", r"/projects$") == -(-len(projects) // 2)
+    assert frozen_sim.count("GET", r"/projects$") == -(-len(projects) // 2)
 
 
 def test_bad_token_is_refused_with_auth_error(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
+    frozen_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(
-        "AIRFLOW_CONN_HEX_DEFAULT", conn_json(sim.url, "hxtp_wrong", rate_budget=False)
+        "AIRFLOW_CONN_HEX_DEFAULT", conn_json(frozen_sim.url, "hxtp_wrong", rate_budget=False)
     )
 
     with pytest.raises(HexAuthError) as caught:
@@ -105,22 +102,24 @@ def test_bad_token_is_refused_with_auth_error(
 
 
 def test_rate_limited_read_is_retried_after_retry_after(
-    sim: HexSimulator, hook: HexHook, caplog: pytest.LogCaptureFixture
+    frozen_sim: HexSimulator, hook: HexHook, caplog: pytest.LogCaptureFixture
 ) -> None:
-    sim.add_fault(Fault("429", retry_after=0.2, method="GET", path=r"/projects/[^/]+$"))
+    frozen_sim.add_fault(Fault("429", retry_after=0.2, method="GET", path=r"/projects/[^/]+$"))
     caplog.set_level(logging.WARNING, logger="airflow_provider_hex.transport")
 
     project = hook.get_project(DEMO_PROJECT_ID)
 
     assert project["id"] == DEMO_PROJECT_ID
-    assert sim.count("GET", r"/projects/[^/]+$") == 2
+    assert frozen_sim.count("GET", r"/projects/[^/]+$") == 2
     (retry,) = [r.getMessage() for r in caplog.records if "HTTP 429" in r.getMessage()]
     wait = float(re.search(r"in ([0-9.]+)s$", retry).group(1))  # type: ignore[union-attr]
     assert 0.2 <= wait <= 0.3
 
 
-def test_rate_limit_longer_than_max_retry_wait_is_raised(sim: HexSimulator, hook: HexHook) -> None:
-    sim.add_fault(Fault("429", retry_after=60, method="GET"))
+def test_rate_limit_longer_than_max_retry_wait_is_raised(
+    frozen_sim: HexSimulator, hook: HexHook
+) -> None:
+    frozen_sim.add_fault(Fault("429", retry_after=60, method="GET"))
 
     with pytest.raises(HexRateLimitError) as caught:
         hook.get_project(DEMO_PROJECT_ID)
@@ -130,55 +129,59 @@ def test_rate_limit_longer_than_max_retry_wait_is_raised(sim: HexSimulator, hook
 
 @pytest.mark.parametrize("kind", ["500", "502", "504", "reset", "reset_after_commit"], ids=str)
 def test_run_start_is_not_repeated_after_ambiguous_failure(
-    sim: HexSimulator, hook: HexHook, kind: str
+    frozen_sim: HexSimulator, hook: HexHook, kind: str
 ) -> None:
-    sim.add_fault(Fault(kind, method="POST", path=RUNS_PATH))
+    frozen_sim.add_fault(Fault(kind, method="POST", path=RUNS_PATH))
 
     with pytest.raises(HexServerError if kind.isdigit() else HexConnectionError):
         hook.run_project(DEMO_PROJECT_ID)
 
-    assert sim.count("POST", RUNS_PATH) == 1
+    assert frozen_sim.count("POST", RUNS_PATH) == 1
 
 
-def test_lost_answer_to_run_start_leaves_exactly_one_run(sim: HexSimulator, hook: HexHook) -> None:
+def test_lost_answer_to_run_start_leaves_exactly_one_run(
+    frozen_sim: HexSimulator, hook: HexHook
+) -> None:
     before = len(hook.get_project_runs(DEMO_PROJECT_ID).all())
-    sim.add_fault(Fault("reset_after_commit", method="POST", path=RUNS_PATH))
+    frozen_sim.add_fault(Fault("reset_after_commit", method="POST", path=RUNS_PATH))
 
     with pytest.raises(HexConnectionError) as caught:
         hook.run_project(DEMO_PROJECT_ID)
 
     assert caught.value.may_have_reached_hex
     assert "a run may have started" in str(caught.value)
-    assert sim.count("POST", RUNS_PATH) == 1
+    assert frozen_sim.count("POST", RUNS_PATH) == 1
     runs = hook.get_project_runs(DEMO_PROJECT_ID).all()
     assert len(runs) == before + 1
-    assert sim.stats["runs_started"] == 1
+    assert frozen_sim.stats["runs_started"] == 1
 
 
 @pytest.mark.parametrize("kind", ["429", "503"], ids=str)
 def test_run_start_is_repeated_when_nothing_started(
-    sim: HexSimulator, hook: HexHook, kind: str
+    frozen_sim: HexSimulator, hook: HexHook, kind: str
 ) -> None:
-    sim.add_fault(Fault(kind, method="POST", path=RUNS_PATH))
+    frozen_sim.add_fault(Fault(kind, method="POST", path=RUNS_PATH))
 
     started = hook.run_project(DEMO_PROJECT_ID)
 
-    assert sim.count("POST", RUNS_PATH) == 2
-    assert sim.stats["runs_started"] == 1
-    assert sim.run_status(started["runId"]) == "PENDING"
+    assert frozen_sim.count("POST", RUNS_PATH) == 2
+    assert frozen_sim.stats["runs_started"] == 1
+    assert frozen_sim.run_status(started["runId"]) == "PENDING"
 
 
-def test_html_and_malformed_answers_are_clear_errors(sim: HexSimulator, hook: HexHook) -> None:
-    sim.add_fault(Fault("malformed", method="GET", path=r"/users/me$"))
+def test_html_and_malformed_answers_are_clear_errors(
+    frozen_sim: HexSimulator, hook: HexHook
+) -> None:
+    frozen_sim.add_fault(Fault("malformed", method="GET", path=r"/users/me$"))
     with pytest.raises(HexResponseError, match="not JSON"):
         hook.get_current_user()
-    sim.add_fault(Fault("html", count=10, method="GET", path=r"/users/me$"))
+    frozen_sim.add_fault(Fault("html", count=10, method="GET", path=r"/users/me$"))
     with pytest.raises(HexServerError, match="HTML page"):
         hook.get_current_user()
 
 
-def test_project_runs_pages_follow_offsets(sim: HexSimulator, hook: HexHook) -> None:
-    project = sim.add_project("Many runs", scripts=[RunScript(0, 0, "COMPLETED")])
+def test_project_runs_pages_follow_offsets(frozen_sim: HexSimulator, hook: HexHook) -> None:
+    project = frozen_sim.add_project("Many runs", scripts=[RunScript(0, 0, "COMPLETED")])
     for _ in range(5):
         hook.run_project(project)
 
@@ -191,9 +194,9 @@ def test_project_runs_pages_follow_offsets(sim: HexSimulator, hook: HexHook) -> 
     assert pager.page(after="4")["after"] is None
 
 
-def test_async_status_and_cancel(sim: HexSimulator, hook: HexHook) -> None:
+def test_async_status_and_cancel(frozen_sim: HexSimulator, hook: HexHook) -> None:
     started = hook.run_project(DEMO_PROJECT_ID)
-    sim.advance(2)
+    frozen_sim.advance(2)
 
     async def go() -> tuple[str, str]:
         async_hook = HexHook()
@@ -210,9 +213,9 @@ def test_async_status_and_cancel(sim: HexSimulator, hook: HexHook) -> None:
     assert asyncio.run(go()) == ("RUNNING", "KILLED")
 
 
-def test_async_hooks_on_one_loop_share_connections(sim: HexSimulator) -> None:
+def test_async_hooks_on_one_loop_share_connections(frozen_sim: HexSimulator) -> None:
     started = HexHook().run_project(DEMO_PROJECT_ID)
-    before = sim.stats["connections"]
+    before = frozen_sim.stats["connections"]
 
     async def go() -> list[str]:
         hooks = [HexHook() for _ in range(10)]
@@ -231,11 +234,11 @@ def test_async_hooks_on_one_loop_share_connections(sim: HexSimulator) -> None:
     statuses = asyncio.run(go())
 
     assert statuses == ["PENDING"] * 30
-    assert sim.stats["connections"] - before <= 20  # the shared client's pool, not 30
+    assert frozen_sim.stats["connections"] - before <= 20  # the shared client's pool, not 30
 
 
 def test_async_path_reads_connection_without_blocking_get_connection(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
+    frozen_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started = HexHook().run_project(DEMO_PROJECT_ID)
 
@@ -255,11 +258,11 @@ def test_async_path_reads_connection_without_blocking_get_connection(
 
 
 def test_debug_logs_of_a_real_exchange_hide_token(
-    sim: HexSimulator, hook: HexHook, caplog: pytest.LogCaptureFixture
+    frozen_sim: HexSimulator, hook: HexHook, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    sim.add_fault(Fault("503", method="GET"))
-    sim.add_fault(Fault("reset", method="GET"))
+    frozen_sim.add_fault(Fault("503", method="GET"))
+    frozen_sim.add_fault(Fault("reset", method="GET"))
 
     hook.get_project(DEMO_PROJECT_ID)
 
@@ -272,5 +275,5 @@ def test_debug_logs_of_a_real_exchange_hide_token(
     asyncio.run(go())
     assert caplog.records
     for record in caplog.records:
-        assert sim.token not in record.getMessage()
-        assert sim.token not in repr(record.args)
+        assert frozen_sim.token not in record.getMessage()
+        assert frozen_sim.token not in repr(record.args)

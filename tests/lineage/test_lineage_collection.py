@@ -97,8 +97,10 @@ def test_importing_the_operators_loads_nothing_of_openlineage() -> None:
         "hex_project_asset('5a8591dd-4039-49df-9202-96385ba3eff8')\n"
         "print(sorted({m for m in sys.modules if 'openlineage' in m} - before))"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout.strip().splitlines()[-1]  # Airflow 3.0 logs to stdout first
+    loaded = (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )  # Airflow 3.0 logs to stdout first
 
     assert loaded == "[]"

@@ -46,7 +46,7 @@ bag.dags[sys.argv[2]].test()
 
 
 @pytest.fixture
-def sim(monkeypatch: pytest.MonkeyPatch) -> Any:
+def lineage_sim(monkeypatch: pytest.MonkeyPatch) -> Any:
     with HexSimulator(time_scale=10.0) as simulator:
         simulator.set_queried_tables(
             DEMO_PROJECT_ID,
@@ -62,7 +62,7 @@ def sim(monkeypatch: pytest.MonkeyPatch) -> Any:
         yield simulator
 
 
-def run_dag(sim: HexSimulator, tmp_path: Path, dag_file: Path, dag_id: str) -> list[dict]:
+def run_dag(lineage_sim: HexSimulator, tmp_path: Path, dag_file: Path, dag_id: str) -> list[dict]:
     """Run one DAG with dag.test() in a subprocess; return the OpenLineage events it wrote."""
     events = tmp_path / "openlineage.jsonl"
     local = "airflow.dag_processing.bundles.local.LocalDagBundle"
@@ -71,12 +71,12 @@ def run_dag(sim: HexSimulator, tmp_path: Path, dag_file: Path, dag_id: str) -> l
         "AIRFLOW_CONN_HEX_DEFAULT": json.dumps(
             {
                 "conn_type": "hex",
-                "host": sim.url,
-                "password": sim.token,
+                "host": lineage_sim.url,
+                "password": lineage_sim.token,
                 "extra": {"rate_budget": False},
             }
         ),
-        "HEX_HOST": sim.url,
+        "HEX_HOST": lineage_sim.url,
         "AIRFLOW__OPENLINEAGE__TRANSPORT": json.dumps(
             {"type": "file", "log_file_path": str(events), "append": True}
         ),
@@ -111,10 +111,13 @@ def task_event(events: list[dict], task_id: str, event_type: str) -> dict:
 
 
 def test_a_completed_run_reports_the_tables_it_read_and_the_project_it_updated(
-    sim: HexSimulator, tmp_path: Path, airflow_db: Path
+    lineage_sim: HexSimulator, tmp_path: Path, airflow_db: Path
 ) -> None:
     events = run_dag(
-        sim, tmp_path, REPO / "example_dags" / "example_hex_lineage.py", "example_hex_lineage"
+        lineage_sim,
+        tmp_path,
+        REPO / "example_dags" / "example_hex_lineage.py",
+        "example_hex_lineage",
     )
 
     complete = task_event(events, "refresh_sales_report", "COMPLETE")
@@ -124,7 +127,7 @@ def test_a_completed_run_reports_the_tables_it_read_and_the_project_it_updated(
         ("snowflake://acme-prod", "ANALYTICS.PUBLIC.CUSTOMERS"),
         ("postgres://db.example.com:5432", "analytics.public.refunds"),
     }
-    host = sim.url.split("://", 1)[1]
+    host = lineage_sim.url.split("://", 1)[1]
     outputs = [(d["namespace"], d["name"]) for d in complete["outputs"]]
     assert (f"hex://{host}", f"projects/{DEMO_PROJECT_ID}") in outputs
     hex_run = complete["run"]["facets"]["hex_run"]
@@ -136,16 +139,18 @@ def test_a_completed_run_reports_the_tables_it_read_and_the_project_it_updated(
     project = complete["job"]["facets"]["hex_project"]
     assert project["title"] == "Daily sales report"
     assert project["projectId"] == DEMO_PROJECT_ID
-    assert hex_project_uri(DEMO_PROJECT_ID, sim.url).endswith(f"projects/{DEMO_PROJECT_ID}")
+    assert hex_project_uri(DEMO_PROJECT_ID, lineage_sim.url).endswith(f"projects/{DEMO_PROJECT_ID}")
     # one GetQueriedTables and one GetProject for the project, one read per connection
-    assert sim.count("GET", rf"/projects/{DEMO_PROJECT_ID}/queriedTables") == 1
-    assert sim.count("GET", r"/data-connections/") == 2
+    assert lineage_sim.count("GET", rf"/projects/{DEMO_PROJECT_ID}/queriedTables") == 1
+    assert lineage_sim.count("GET", r"/data-connections/") == 2
 
 
 def test_an_errored_run_gives_a_fail_event_with_its_status(
-    sim: HexSimulator, tmp_path: Path, airflow_db: Path
+    lineage_sim: HexSimulator, tmp_path: Path, airflow_db: Path
 ) -> None:
-    events = run_dag(sim, tmp_path, CASES / "hex_lineage_cases.py", "hex_case_lineage_failed")
+    events = run_dag(
+        lineage_sim, tmp_path, CASES / "hex_lineage_cases.py", "hex_case_lineage_failed"
+    )
 
     fail = task_event(events, "run_broken_check", "FAIL")
     assert [(d["namespace"], d["name"]) for d in fail["inputs"]] == [

@@ -95,14 +95,6 @@ def make_context(ti: FakeTI | None = None, store: FakeStateStore | None = None) 
     return context
 
 
-def connect(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator, **extra: Any) -> str:
-    """Point ``hex_default`` at ``sim``: one quick retry, no pacing (unless ``extra`` says)."""
-    settings = {"retry_backoff": 0.001, "max_retry_wait": 1, "max_retries": 1, "rate_budget": False}
-    value = {"conn_type": "hex", "host": sim.url, "password": sim.token, "extra": settings | extra}
-    monkeypatch.setenv("AIRFLOW_CONN_HEX_DEFAULT", json.dumps(value))
-    return "hex_default"
-
-
 def logged(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> str:
     """What the task logged: Airflow 3.0 logs tasks through stdlib logging (which may also
     echo to stdout), later versions through structlog to stdout only."""

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 from airflow.exceptions import AirflowException  # type: ignore[attr-defined]
-from run_support import FakeTI, TaskDeferred, connect, make_context
+from connections import connect
+from run_support import FakeTI, TaskDeferred, make_context
 
 from airflow_provider_hex._compat import AirflowFailException
 from airflow_provider_hex.exceptions import HexInvalidArgumentError
@@ -36,7 +37,7 @@ RUN_STARTS = rf"/projects/{DEMO_PROJECT_ID}/runs$"
 
 
 @pytest.fixture
-def hex_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[HexSimulator]:
+def charts_sim(monkeypatch: pytest.MonkeyPatch) -> Iterator[HexSimulator]:
     """The demo workspace, ten times faster than real time; ``hex_default`` points at it."""
     with HexSimulator(time_scale=10) as simulator:
         connect(monkeypatch, simulator)
@@ -72,7 +73,7 @@ def fire(trigger: Any) -> dict[str, Any]:
 
 
 def test_worker_run_saves_each_named_chart_and_returns_the_paths(
-    hex_sim: HexSimulator, tmp_path: Path
+    charts_sim: HexSimulator, tmp_path: Path
 ) -> None:
     summary: Any = run_operator(
         save_charts={"revenue": REVENUE_CHART_STATIC_ID, "region": REGION_CHART_STATIC_ID},
@@ -85,11 +86,11 @@ def test_worker_run_saves_each_named_chart_and_returns_the_paths(
         assert png_size((tmp_path / "out" / f"{name}.png").read_bytes()) == (800, 500)
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".hex-write")]
     run_id = summary["run_id"]
-    assert hex_sim.count("GET", rf"/runs/{run_id}/cells/[^/]+/image$") == 2
+    assert charts_sim.count("GET", rf"/runs/{run_id}/cells/[^/]+/image$") == 2
 
 
 def test_deferred_run_saves_the_charts_when_it_resumes(
-    hex_sim: HexSimulator, tmp_path: Path
+    charts_sim: HexSimulator, tmp_path: Path
 ) -> None:
     op = run_operator(
         save_charts=[REGION_CHART_STATIC_ID], charts_folder=str(tmp_path), deferrable=True
@@ -107,7 +108,7 @@ def test_deferred_run_saves_the_charts_when_it_resumes(
 
 
 def test_an_unwritable_folder_fails_before_the_run_starts(
-    hex_sim: HexSimulator, tmp_path: Path
+    charts_sim: HexSimulator, tmp_path: Path
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -116,14 +117,14 @@ def test_an_unwritable_folder_fails_before_the_run_starts(
     )
     with pytest.raises(AirflowFailException, match=r"charts_folder.*not writable"):
         op.execute(make_context())
-    assert hex_sim.count(None, r".") == 0
+    assert charts_sim.count(None, r".") == 0
 
 
 def test_a_cell_that_is_no_chart_fails_the_task_naming_it(
-    hex_sim: HexSimulator, tmp_path: Path
+    charts_sim: HexSimulator, tmp_path: Path
 ) -> None:
-    with hex_sim.lock:
-        orders_static = hex_sim.state.cells[ORDERS_CELL_ID].static_id
+    with charts_sim.lock:
+        orders_static = charts_sim.state.cells[ORDERS_CELL_ID].static_id
     op = run_operator(
         save_charts={"revenue": REVENUE_CHART_STATIC_ID, "orders": orders_static},
         charts_folder=str(tmp_path),
@@ -131,10 +132,10 @@ def test_a_cell_that_is_no_chart_fails_the_task_naming_it(
     with pytest.raises(HexChartError, match=r"chart 'orders'.*Only chart-type cells") as failed:
         op.execute(make_context())
     assert "revenue.png" in str(failed.value)  # says what was saved before it
-    assert hex_sim.count("POST", RUN_STARTS) == 1
+    assert charts_sim.count("POST", RUN_STARTS) == 1
 
 
-def test_a_failed_run_saves_no_chart(hex_sim: HexSimulator, tmp_path: Path) -> None:
+def test_a_failed_run_saves_no_chart(charts_sim: HexSimulator, tmp_path: Path) -> None:
     from airflow_provider_hex.testing.demo import ERRORING_PROJECT_ID
 
     op = HexRunProjectOperator(
@@ -147,7 +148,7 @@ def test_a_failed_run_saves_no_chart(hex_sim: HexSimulator, tmp_path: Path) -> N
     with pytest.raises(AirflowException, match="ERRORED"):
         op.execute(make_context())
     assert list(tmp_path.iterdir()) == []
-    assert hex_sim.count("GET", r"/image$") == 0
+    assert charts_sim.count("GET", r"/image$") == 0
 
 
 @pytest.mark.parametrize(
@@ -191,19 +192,21 @@ def test_bad_chart_arguments_are_refused_when_the_dag_is_parsed(
     assert refused.value.argument == argument
 
 
-def test_templated_charts_are_checked_once_rendered(hex_sim: HexSimulator, tmp_path: Path) -> None:
+def test_templated_charts_are_checked_once_rendered(
+    charts_sim: HexSimulator, tmp_path: Path
+) -> None:
     op = run_operator(save_charts="{{ params.charts }}", charts_folder=str(tmp_path))
     assert {"save_charts", "charts_folder"} <= set(op.template_fields)
     op.save_charts = ["not-a-uuid"]  # what rendering produced
     with pytest.raises(AirflowFailException, match="save_charts"):
         op.execute(make_context())
-    assert hex_sim.count(None, r".") == 0
+    assert charts_sim.count(None, r".") == 0
 
 
 # -- agent threads ------------------------------------------------------------------------------
 
 
-def test_worker_waits_for_each_answer_and_returns_them(hex_sim: HexSimulator) -> None:
+def test_worker_waits_for_each_answer_and_returns_them(charts_sim: HexSimulator) -> None:
     ti = FakeTI()
     result = agent_operator(
         prompt="How is revenue?", follow_ups=["And marketing?"], project_ids=[DEMO_PROJECT_ID]
@@ -215,14 +218,14 @@ def test_worker_waits_for_each_answer_and_returns_them(hex_sim: HexSimulator) ->
     assert ti.pushed["thread_id"] == result["thread_id"]
     assert ti.pushed["thread_url"] == result["url"]
     assert ti.pushed["answer"] == result["answer"]
-    with hex_sim.lock:
-        thread = hex_sim.state.agent.threads[result["thread_id"]]
+    with charts_sim.lock:
+        thread = charts_sim.state.agent.threads[result["thread_id"]]
         assert [t.prompt for t in thread.turns] == ["How is revenue?", "And marketing?"]
         assert thread.attachments == [{"projectIds": [DEMO_PROJECT_ID]}]
 
 
 def test_deferred_wait_follows_up_from_the_worker_and_defers_again(
-    hex_sim: HexSimulator,
+    charts_sim: HexSimulator,
 ) -> None:
     op = agent_operator(prompt="First?", follow_ups=["Second?"], deferrable=True)
     with pytest.raises(TaskDeferred) as first:
@@ -239,17 +242,17 @@ def test_deferred_wait_follows_up_from_the_worker_and_defers_again(
     result = op.execute_complete(make_context(), fire(second.value.trigger))
 
     assert result["answers"] == [answer_for("First?"), answer_for("Second?")]
-    assert hex_sim.count("POST", r"/threads$") == 1
-    assert hex_sim.count("POST", r"/followup$") == 1
+    assert charts_sim.count("POST", r"/threads$") == 1
+    assert charts_sim.count("POST", r"/followup$") == 1
 
 
-def test_trigger_serializes_without_the_token_and_rebuilds(hex_sim: HexSimulator) -> None:
+def test_trigger_serializes_without_the_token_and_rebuilds(charts_sim: HexSimulator) -> None:
     op = agent_operator(prompt="q", deferrable=True, timeout=60)
     with pytest.raises(TaskDeferred) as deferred:
         op.execute(make_context())
     path, kwargs = deferred.value.trigger.serialize()
     text = json.dumps(kwargs)
-    assert hex_sim.token not in text
+    assert charts_sim.token not in text
     assert path == "airflow_provider_hex.triggers.agent_thread.HexThreadTrigger"
     rebuilt = HexThreadTrigger(**kwargs)
     assert rebuilt.serialize() == (path, kwargs)
@@ -257,41 +260,41 @@ def test_trigger_serializes_without_the_token_and_rebuilds(hex_sim: HexSimulator
     assert fire(rebuilt)["status"] == "answered"
 
 
-def test_trigger_ends_with_a_timeout_and_cancels_nothing(hex_sim: HexSimulator) -> None:
-    hex_sim.state.agent.think_seconds = 3600
+def test_trigger_ends_with_a_timeout_and_cancels_nothing(charts_sim: HexSimulator) -> None:
+    charts_sim.state.agent.think_seconds = 3600
     thread_id = agent_operator(prompt="q").hook.create_thread("slow")["threadId"]
-    hex_sim.clear_requests()
+    charts_sim.clear_requests()
 
     event = fire(HexThreadTrigger(thread_id, poll_interval=0.05, deadline=time.time() + 0.3))
 
     assert event["status"] == "timeout"
     assert "cannot be cancelled" in event["message"]
-    assert {r.method for r in hex_sim.requests} == {"GET"}
+    assert {r.method for r in charts_sim.requests} == {"GET"}
 
 
-def test_trigger_reports_a_thread_hex_does_not_know(hex_sim: HexSimulator) -> None:
+def test_trigger_reports_a_thread_hex_does_not_know(charts_sim: HexSimulator) -> None:
     event = fire(HexThreadTrigger("0b9ad3a9-4c7e-4ef5-8d6a-6a3b6fb0e7e1", poll_interval=0.05))
     assert event["status"] == "error"
     assert "HTTP 404" in event["message"]
 
 
-def test_agent_error_fails_the_task_and_sends_no_follow_up(hex_sim: HexSimulator) -> None:
-    hex_sim.state.agent.outcomes = ["ERROR"]
+def test_agent_error_fails_the_task_and_sends_no_follow_up(charts_sim: HexSimulator) -> None:
+    charts_sim.state.agent.outcomes = ["ERROR"]
     with pytest.raises(AirflowException, match="AGENT_ERROR"):
         agent_operator(prompt="q", follow_ups=["never"]).execute(make_context())
-    assert hex_sim.count("POST", r"/followup$") == 0
+    assert charts_sim.count("POST", r"/followup$") == 0
 
 
-def test_worker_timeout_fails_saying_the_thread_goes_on(hex_sim: HexSimulator) -> None:
-    hex_sim.state.agent.think_seconds = 3600
+def test_worker_timeout_fails_saying_the_thread_goes_on(charts_sim: HexSimulator) -> None:
+    charts_sim.state.agent.think_seconds = 3600
     with pytest.raises(AirflowException, match="cannot be cancelled"):
         agent_operator(prompt="q", timeout=0.3).execute(make_context())
-    assert {r.method for r in hex_sim.requests if "/threads" in r.path} == {"POST", "GET"}
-    assert hex_sim.count("POST", r"/threads") == 1
+    assert {r.method for r in charts_sim.requests if "/threads" in r.path} == {"POST", "GET"}
+    assert charts_sim.count("POST", r"/threads") == 1
 
 
-def test_a_workspace_without_threads_fails_with_the_likely_cause(hex_sim: HexSimulator) -> None:
-    hex_sim.state.agent.enabled = False
+def test_a_workspace_without_threads_fails_with_the_likely_cause(charts_sim: HexSimulator) -> None:
+    charts_sim.state.agent.enabled = False
     with pytest.raises(AirflowException, match="not enabled agent threads"):
         agent_operator(prompt="q").execute(make_context())
 
@@ -318,9 +321,9 @@ def test_bad_agent_arguments_are_refused_when_the_dag_is_parsed(
     assert refused.value.argument == argument
 
 
-def test_rendered_agent_arguments_are_checked_before_any_request(hex_sim: HexSimulator) -> None:
+def test_rendered_agent_arguments_are_checked_before_any_request(charts_sim: HexSimulator) -> None:
     op = agent_operator(prompt="{{ params.q }}", project_ids="{{ params.ids }}")
     op.project_ids = ["not-a-uuid"]  # what rendering produced
     with pytest.raises(AirflowFailException, match="project_ids"):
         op.execute(make_context())
-    assert hex_sim.count(None, r".") == 0
+    assert charts_sim.count(None, r".") == 0

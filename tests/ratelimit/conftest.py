@@ -13,16 +13,16 @@ from airflow_provider_hex.testing import HexSimulator
 
 
 @pytest.fixture
-def sim() -> Iterator[HexSimulator]:
-    """A started, empty simulator whose clock only moves on ``sim.advance``."""
+def frozen_empty_sim() -> Iterator[HexSimulator]:
+    """A started, empty simulator whose clock only moves on ``frozen_empty_sim.advance``."""
     with HexSimulator(time_scale=0, seed_demo=False) as simulator:
         yield simulator
 
 
 @pytest.fixture
-def conn_id(monkeypatch: pytest.MonkeyPatch, sim: HexSimulator) -> str:
-    """``hex_sim`` pointing at the simulator, without pacing (these tests count calls)."""
-    return connect(monkeypatch, sim, rate_budget=False)
+def conn_id(monkeypatch: pytest.MonkeyPatch, frozen_empty_sim: HexSimulator) -> str:
+    """``hex_default`` pointing at ``frozen_empty_sim``, unpaced (these tests count calls)."""
+    return connect(monkeypatch, frozen_empty_sim, rate_budget=False)
 
 
 @pytest.fixture(scope="session")

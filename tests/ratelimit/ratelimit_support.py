@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
+import connections
 import pytest
 
 from airflow_provider_hex.testing import HexSimulator, RunScript
@@ -12,17 +11,23 @@ CONN_ID = "hex_sim"
 
 
 def connect(
-    monkeypatch: pytest.MonkeyPatch, sim: HexSimulator, conn_id: str = CONN_ID, **extra: object
+    monkeypatch: pytest.MonkeyPatch,
+    sim: HexSimulator,
+    conn_id: str = CONN_ID,
+    **extra: object,
 ) -> str:
-    """Point the Airflow connection ``conn_id`` at ``sim`` with fast retries and ``extra``."""
-    extra = {"retry_backoff": 0.001, "max_retry_wait": 5, **extra}
-    value = {"conn_type": "hex", "host": sim.url, "password": sim.token, "extra": extra}
-    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(value))
-    return conn_id
+    """Point the Airflow connection ``conn_id`` at ``sim`` with fast retries, the rate budget
+    on and Hex's default limits (unless ``extra`` says otherwise)."""
+    budget_on = {"max_retry_wait": 5, "max_retries": 5, "rate_budget": True}
+    return connections.connect(monkeypatch, sim, conn_id, **(budget_on | extra))
 
 
 def add_runs(
-    sim: HexSimulator, count: int, *, script: RunScript | None = None, title: str = "Project"
+    sim: HexSimulator,
+    count: int,
+    *,
+    script: RunScript | None = None,
+    title: str = "Project",
 ) -> tuple[str, list[str]]:
     """Add a project with ``count`` runs (oldest first) made directly in the simulator."""
     project_id = sim.add_project(title, scripts=[script or RunScript(0, 3600)])

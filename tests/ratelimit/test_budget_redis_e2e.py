@@ -26,8 +26,8 @@ DAG_ID = "example_hex_run_project"
 
 
 def test_worker_and_triggerer_share_one_budget_in_redis(redis_server: RedisServer) -> None:
-    with HexSimulator(time_scale=0.5) as sim:  # the demo run takes 10 real seconds
-        conn = json.loads(sim.airflow_connection_json())
+    with HexSimulator(time_scale=0.5) as frozen_empty_sim:  # the demo run takes 10 real seconds
+        conn = json.loads(frozen_empty_sim.airflow_connection_json())
         conn["extra"] = {**(conn.get("extra") or {}), "rate_budget_url": redis_server.url}
         env = {"AIRFLOW_CONN_HEX_DEFAULT": json.dumps(conn)}
         with AirflowStack([DAG_FILE], env) as stack:
@@ -39,11 +39,11 @@ def test_worker_and_triggerer_share_one_budget_in_redis(redis_server: RedisServe
 
             assert stack.wait_for_run(DAG_ID, run_id, timeout=180) == "success"
 
-        digest = hashlib.sha256(sim.token.encode()).hexdigest()[:16]
-        key = f"hex-provider:budget:{{{urlsplit(sim.url).netloc}|{digest}}}"
+        digest = hashlib.sha256(frozen_empty_sim.token.encode()).hexdigest()[:16]
+        key = f"hex-provider:budget:{{{urlsplit(frozen_empty_sim.url).netloc}|{digest}}}"
         client = redis_server.client()
         stored = {k.decode(): v.decode() for k, v in client.hgetall(key).items()}
         client.close()
         # Every request Hex received, from the worker and from the triggerer, drew its slot
         # from the one budget in Redis.
-        assert int(stored["granted"]) == len(sim.requests) >= 3
+        assert int(stored["granted"]) == len(frozen_empty_sim.requests) >= 3

@@ -47,15 +47,15 @@ def everything_in(server: RedisServer) -> str:
 
 
 def test_hook_calls_share_the_store_and_leak_no_token(
-    sim: HexSimulator,
+    frozen_empty_sim: HexSimulator,
     monkeypatch: pytest.MonkeyPatch,
     locked_redis: RedisServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    conn_id = connect(monkeypatch, sim, rate_budget_url=locked_redis.url)
-    project_id, runs = add_runs(sim, 3)
-    sim.add_fault(Fault("429", count=1, path=r"/runs/", retry_after=0.2))
+    conn_id = connect(monkeypatch, frozen_empty_sim, rate_budget_url=locked_redis.url)
+    project_id, runs = add_runs(frozen_empty_sim, 3)
+    frozen_empty_sim.add_fault(Fault("429", count=1, path=r"/runs/", retry_after=0.2))
     hook = HexHook(conn_id)
 
     assert hook.get_run_status(project_id, runs[0])["runId"] == runs[0]  # after one 429
@@ -71,21 +71,23 @@ def test_hook_calls_share_the_store_and_leak_no_token(
     assert stored["rate_limited"] == "1"
     assert float(stored["factor"]) == pytest.approx(0.5, abs=0.02)  # recovering since
     assert hook.settings.budget_key[1] in everything_in(locked_redis)
-    assert sim.token not in everything_in(locked_redis)
+    assert frozen_empty_sim.token not in everything_in(locked_redis)
     logs = "\n".join(record.getMessage() for record in caplog.records)
     assert "rates at 50%" in logs  # the info summary after the 429
-    assert sim.token not in logs
+    assert frozen_empty_sim.token not in logs
     assert PASSWORD not in logs
     assert PASSWORD not in repr(hook.settings)
 
 
 def test_a_dead_store_fails_no_call_and_warns_once_without_its_password(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    frozen_empty_sim: HexSimulator,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     dead = f"redis://:{PASSWORD}@127.0.0.1:{free_port()}/0"
-    conn_id = connect(monkeypatch, sim, rate_budget_url=dead, rate_budget_share=0.5)
-    project_id, runs = add_runs(sim, 4)
+    conn_id = connect(monkeypatch, frozen_empty_sim, rate_budget_url=dead, rate_budget_share=0.5)
+    project_id, runs = add_runs(frozen_empty_sim, 4)
     hook = HexHook(conn_id)
 
     answers = [hook.get_run_status(project_id, run)["runId"] for run in runs]
@@ -96,19 +98,19 @@ def test_a_dead_store_fails_no_call_and_warns_once_without_its_password(
     assert "share (0.5)" in warnings[0].getMessage()
     logs = "\n".join(record.getMessage() for record in caplog.records)
     assert PASSWORD not in logs
-    assert sim.token not in logs
+    assert frozen_empty_sim.token not in logs
 
 
 def test_a_store_named_by_an_airflow_connection(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch, locked_redis: RedisServer
+    frozen_empty_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch, locked_redis: RedisServer
 ) -> None:
     monkeypatch.setenv(
         "AIRFLOW_CONN_HEX_BUDGET_STORE",
         f'{{"conn_type": "redis", "host": "127.0.0.1", "port": {locked_redis.port}, '
         f'"password": "{PASSWORD}", "extra": {{"db": 0}}}}',
     )
-    conn_id = connect(monkeypatch, sim, rate_budget_url="hex_budget_store")
-    project_id, runs = add_runs(sim, 2)
+    conn_id = connect(monkeypatch, frozen_empty_sim, rate_budget_url="hex_budget_store")
+    project_id, runs = add_runs(frozen_empty_sim, 2)
     hook = HexHook(conn_id)
 
     hook.get_run_status(project_id, runs[0])
@@ -154,8 +156,8 @@ def test_budget_extras_are_read() -> None:
     assert "pw" not in repr(settings)
 
 
-def _with_extra(sim: HexSimulator, **extra: Any) -> str:
-    value = json.loads(sim.airflow_connection_json())
+def _with_extra(frozen_empty_sim: HexSimulator, **extra: Any) -> str:
+    value = json.loads(frozen_empty_sim.airflow_connection_json())
     value["extra"] = {**(value.get("extra") or {}), **extra}
     return json.dumps(value)
 
@@ -167,8 +169,10 @@ def test_a_real_airflow_runs_the_mapped_example_through_the_redis_budget(
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "dags"))
     from dag_helpers import EXAMPLES, TIME_SCALE, collect, load_dag_bag, speed_up
 
-    with HexSimulator(time_scale=TIME_SCALE) as sim:
-        monkeypatch.setenv("AIRFLOW_CONN_HEX_DEFAULT", _with_extra(sim, rate_budget_url=redis_url))
+    with HexSimulator(time_scale=TIME_SCALE) as frozen_empty_sim:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_HEX_DEFAULT", _with_extra(frozen_empty_sim, rate_budget_url=redis_url)
+        )
         dag = load_dag_bag(EXAMPLES / "example_hex_mapped.py").dags["example_hex_mapped"]
         speed_up(dag)
 
@@ -181,7 +185,7 @@ def test_a_real_airflow_runs_the_mapped_example_through_the_redis_budget(
         stored = client.hgetall(f"hex-provider:budget:{{{key[0].split('://')[1]}|{key[1]}}}")
         client.close()
         # Every request the tasks sent drew a slot from the store.
-        assert int(stored[b"granted"]) == len(sim.requests) > 0
+        assert int(stored[b"granted"]) == len(frozen_empty_sim.requests) > 0
 
 
 class _TriggererConnection:

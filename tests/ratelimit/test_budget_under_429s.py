@@ -60,12 +60,12 @@ def test_429s_slow_the_shared_budget_and_every_waiting_read_succeeds(
 
 
 def test_sync_hooks_in_threads_and_async_reads_draw_from_one_budget(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
+    frozen_empty_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = {"requests_per_minute": 6000, "status_reads_per_minute": 6000}
-    conn_id = connect(monkeypatch, sim, **fast)
-    connect(monkeypatch, sim, "hex_sim_copy", **fast)
-    project_id, runs = add_runs(sim, 4)
+    conn_id = connect(monkeypatch, frozen_empty_sim, **fast)
+    connect(monkeypatch, frozen_empty_sim, "hex_sim_copy", **fast)
+    project_id, runs = add_runs(frozen_empty_sim, 4)
 
     def sync_read(run_id: str) -> None:
         HexHook("hex_sim_copy").get_run_status(project_id, run_id)
@@ -85,21 +85,21 @@ def test_sync_hooks_in_threads_and_async_reads_draw_from_one_budget(
 
 
 def test_a_connection_with_another_token_has_its_own_budget(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
+    frozen_empty_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    connect(monkeypatch, sim, "hex_one")
-    other = {"conn_type": "hex", "host": sim.url, "password": "hxtp_other"}
+    connect(monkeypatch, frozen_empty_sim, "hex_one")
+    other = {"conn_type": "hex", "host": frozen_empty_sim.url, "password": "hxtp_other"}
     monkeypatch.setenv("AIRFLOW_CONN_HEX_OTHER", json.dumps(other))
 
     assert budget_of("hex_one") is not budget_of("hex_other")
 
 
 def test_a_read_sits_out_a_429_that_outlasts_the_hooks_retries(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
+    frozen_empty_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn_id = connect(monkeypatch, sim, max_retries=1, status_reads_per_minute=6000)
-    project_id, runs = add_runs(sim, 3)
-    sim.add_fault(Fault(kind="429", count=3, path=LIST_RUNS, retry_after=0.05))
+    conn_id = connect(monkeypatch, frozen_empty_sim, max_retries=1, status_reads_per_minute=6000)
+    project_id, runs = add_runs(frozen_empty_sim, 3)
+    frozen_empty_sim.add_fault(Fault(kind="429", count=3, path=LIST_RUNS, retry_after=0.05))
     reader = RunStatusReader(conn_id)
 
     async def main() -> list[str]:
@@ -108,16 +108,16 @@ def test_a_read_sits_out_a_429_that_outlasts_the_hooks_retries(
 
     assert asyncio.run(main()) == [RunStatus.RUNNING] * 3
     assert reader.stats.rate_limited == 3  # each waiter of the refused call sat it out once
-    assert sim.count("GET", LIST_RUNS) == 4  # 2 refused, 1 refused + 1 answered
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 4  # 2 refused, 1 refused + 1 answered
     assert budget_of(conn_id).factor < 1
 
 
 def test_a_read_gives_up_after_its_rate_limit_patience(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
+    frozen_empty_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn_id = connect(monkeypatch, sim, max_retries=0, rate_budget=False)
-    project_id, runs = add_runs(sim, 1)
-    sim.add_fault(Fault(kind="429", count=100, path=LIST_RUNS, retry_after=0.05))
+    conn_id = connect(monkeypatch, frozen_empty_sim, max_retries=0, rate_budget=False)
+    project_id, runs = add_runs(frozen_empty_sim, 1)
+    frozen_empty_sim.add_fault(Fault(kind="429", count=100, path=LIST_RUNS, retry_after=0.05))
     reader = RunStatusReader(conn_id, rate_limit_patience=0.2)
 
     with pytest.raises(HexRateLimitError):
@@ -125,19 +125,19 @@ def test_a_read_gives_up_after_its_rate_limit_patience(
     # It retried within its patience and then gave up, long before the faults ran out; how
     # many tries fit in 0.2 s depends on the machine's load, so only the bounds are checked.
     assert 1 <= reader.stats.rate_limited < 100
-    assert sim.count("GET", LIST_RUNS) < 100
+    assert frozen_empty_sim.count("GET", LIST_RUNS) < 100
 
 
 def test_a_rate_limited_run_start_waits_and_then_starts_one_run(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
+    frozen_empty_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn_id = connect(monkeypatch, sim)
-    project_id = sim.add_project("Starts")
-    sim.add_fault(Fault(kind="429", count=1, method="POST", retry_after=0.2))
+    conn_id = connect(monkeypatch, frozen_empty_sim)
+    project_id = frozen_empty_sim.add_project("Starts")
+    frozen_empty_sim.add_fault(Fault(kind="429", count=1, method="POST", retry_after=0.2))
 
     started = HexHook(conn_id).run_project(project_id)
 
-    assert sim.run_status(started["runId"]) in (RunStatus.PENDING, RunStatus.RUNNING)
-    assert sim.stats["runs_started"] == 1
+    assert frozen_empty_sim.run_status(started["runId"]) in (RunStatus.PENDING, RunStatus.RUNNING)
+    assert frozen_empty_sim.stats["runs_started"] == 1
     assert budget_of(conn_id).penalties == 1
     assert budget_of(conn_id).factor == pytest.approx(0.5, abs=0.01)

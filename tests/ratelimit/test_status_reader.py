@@ -36,25 +36,25 @@ def read_all(reader: RunStatusReader, project_id: str, run_ids: list[str]) -> li
 
 
 def test_reads_of_one_projects_runs_share_one_get_project_runs_call(
-    sim: HexSimulator, conn_id: str
+    frozen_empty_sim: HexSimulator, conn_id: str
 ) -> None:
-    project_id, runs = add_runs(sim, 30)
+    project_id, runs = add_runs(frozen_empty_sim, 30)
     reader = RunStatusReader(conn_id)
 
     statuses = read_all(reader, project_id, runs)
 
     assert statuses == [RunStatus.RUNNING] * 30
-    assert sim.count("GET", LIST_RUNS) == 1
-    assert sim.count("GET", ONE_RUN) == 0
-    assert sim.requests[0].query["limit"] == ["100"]
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 1
+    assert frozen_empty_sim.count("GET", ONE_RUN) == 0
+    assert frozen_empty_sim.requests[0].query["limit"] == ["100"]
     assert reader.stats.batches == 1
     assert reader.stats.batch_reads == 30
 
 
 def test_a_thousand_waiting_runs_of_twenty_projects_cost_twenty_calls(
-    sim: HexSimulator, conn_id: str
+    frozen_empty_sim: HexSimulator, conn_id: str
 ) -> None:
-    projects = [add_runs(sim, 50, title=f"P{i}") for i in range(20)]
+    projects = [add_runs(frozen_empty_sim, 50, title=f"P{i}") for i in range(20)]
     reader = RunStatusReader(conn_id)
 
     async def main() -> int:
@@ -64,30 +64,32 @@ def test_a_thousand_waiting_runs_of_twenty_projects_cost_twenty_calls(
     started = time.monotonic()
     assert asyncio.run(main()) == 1000
     assert time.monotonic() - started < 10
-    assert sim.count("GET", LIST_RUNS) == 20
-    assert sim.count("GET", ONE_RUN) == 0
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 20
+    assert frozen_empty_sim.count("GET", ONE_RUN) == 0
 
 
 def test_a_read_soon_after_reuses_the_answer_and_a_later_one_asks_again(
-    sim: HexSimulator, conn_id: str
+    frozen_empty_sim: HexSimulator, conn_id: str
 ) -> None:
-    project_id, runs = add_runs(sim, 3, script=RunScript(0, 10))
+    project_id, runs = add_runs(frozen_empty_sim, 3, script=RunScript(0, 10))
     clock = FakeClock()
     reader = RunStatusReader(conn_id, cache_ttl=5.0, clock=clock)
     read_all(reader, project_id, runs)
 
     clock.now += 4.0
-    sim.advance(60)
+    frozen_empty_sim.advance(60)
     assert read_all(reader, project_id, runs) == [RunStatus.RUNNING] * 3  # cached
     clock.now += 2.0
     assert read_all(reader, project_id, runs) == [RunStatus.COMPLETED] * 3
 
-    assert sim.count("GET", LIST_RUNS) == 2
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 2
     assert reader.stats.cache_hits == 3
 
 
-def test_max_age_lets_a_trigger_ask_for_a_fresher_answer(sim: HexSimulator, conn_id: str) -> None:
-    project_id, runs = add_runs(sim, 2)
+def test_max_age_lets_a_trigger_ask_for_a_fresher_answer(
+    frozen_empty_sim: HexSimulator, conn_id: str
+) -> None:
+    project_id, runs = add_runs(frozen_empty_sim, 2)
     clock = FakeClock()
     reader = RunStatusReader(conn_id, cache_ttl=30.0, clock=clock)
     read_all(reader, project_id, runs)
@@ -95,13 +97,13 @@ def test_max_age_lets_a_trigger_ask_for_a_fresher_answer(sim: HexSimulator, conn
 
     asyncio.run(reader.read(project_id, runs[0], max_age=1.0))
 
-    assert sim.count("GET", LIST_RUNS) == 2
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 2
 
 
 def test_a_run_the_batch_does_not_list_is_read_with_get_run_status(
-    sim: HexSimulator, conn_id: str
+    frozen_empty_sim: HexSimulator, conn_id: str
 ) -> None:
-    project_id, runs = add_runs(sim, 105)
+    project_id, runs = add_runs(frozen_empty_sim, 105)
     oldest, newest = runs[0], runs[-1]
     clock = FakeClock()
     reader = RunStatusReader(conn_id, clock=clock, max_pages=1)
@@ -111,60 +113,64 @@ def test_a_run_the_batch_does_not_list_is_read_with_get_run_status(
     read_all(reader, project_id, [oldest, newest])
 
     assert statuses == [RunStatus.RUNNING] * 2
-    assert sim.count("GET", LIST_RUNS) == 2
-    assert sim.count("GET", ONE_RUN) == 2  # the oldest run, each time: never batched again
-    assert sim.count("GET", rf"/runs/{oldest}$") == 2
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 2
+    assert (
+        frozen_empty_sim.count("GET", ONE_RUN) == 2
+    )  # the oldest run, each time: never batched again
+    assert frozen_empty_sim.count("GET", rf"/runs/{oldest}$") == 2
 
 
 def test_a_listing_reads_further_pages_while_waited_on_runs_are_missing(
-    sim: HexSimulator, conn_id: str
+    frozen_empty_sim: HexSimulator, conn_id: str
 ) -> None:
-    project_id, runs = add_runs(sim, 250)
+    project_id, runs = add_runs(frozen_empty_sim, 250)
     waited = [runs[0], runs[120], runs[-1]]  # on the third, second and first page
     reader = RunStatusReader(conn_id, clock=FakeClock())
 
     statuses = read_all(reader, project_id, waited)
 
     assert statuses == [RunStatus.RUNNING] * 3
-    assert sim.count("GET", LIST_RUNS) == 3  # three pages of 100, one listing
-    assert sim.count("GET", ONE_RUN) == 0
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 3  # three pages of 100, one listing
+    assert frozen_empty_sim.count("GET", ONE_RUN) == 0
 
 
 def test_a_listing_stops_at_the_first_page_that_covers_every_waited_on_run(
-    sim: HexSimulator, conn_id: str
+    frozen_empty_sim: HexSimulator, conn_id: str
 ) -> None:
-    project_id, runs = add_runs(sim, 250)
+    project_id, runs = add_runs(frozen_empty_sim, 250)
     reader = RunStatusReader(conn_id, clock=FakeClock())
 
     read_all(reader, project_id, runs[-5:])
 
-    assert sim.count("GET", LIST_RUNS) == 1
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 1
 
 
 def test_a_run_newer_than_a_cached_answer_asks_again_rather_than_falling_back(
-    sim: HexSimulator, conn_id: str
+    frozen_empty_sim: HexSimulator, conn_id: str
 ) -> None:
-    project_id, runs = add_runs(sim, 2)
+    project_id, runs = add_runs(frozen_empty_sim, 2)
     clock = FakeClock()
     reader = RunStatusReader(conn_id, clock=clock)
     read_all(reader, project_id, runs)
-    with sim.lock:
-        project = sim.state.projects[project_id]
-        new_run = sim.state.start_run(project, {}, created_at=sim.clock.now()).id
+    with frozen_empty_sim.lock:
+        project = frozen_empty_sim.state.projects[project_id]
+        new_run = frozen_empty_sim.state.start_run(
+            project, {}, created_at=frozen_empty_sim.clock.now()
+        ).id
     clock.now += 1.0
 
     asyncio.run(reader.read(project_id, new_run))
 
-    assert sim.count("GET", LIST_RUNS) == 2
-    assert sim.count("GET", ONE_RUN) == 0
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 2
+    assert frozen_empty_sim.count("GET", ONE_RUN) == 0
 
 
 def test_an_error_of_the_shared_call_reaches_every_waiter(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
+    frozen_empty_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn_id = connect(monkeypatch, sim, max_retries=0)
-    project_id, runs = add_runs(sim, 5)
-    sim.add_fault(Fault(kind="500", count=1, path=LIST_RUNS))
+    conn_id = connect(monkeypatch, frozen_empty_sim, max_retries=0)
+    project_id, runs = add_runs(frozen_empty_sim, 5)
+    frozen_empty_sim.add_fault(Fault(kind="500", count=1, path=LIST_RUNS))
     reader = RunStatusReader(conn_id)
 
     async def main() -> list[BaseException | object]:
@@ -174,13 +180,17 @@ def test_an_error_of_the_shared_call_reaches_every_waiter(
     outcomes = asyncio.run(main())
 
     assert all(isinstance(outcome, HexServerError) for outcome in outcomes)
-    assert sim.count("GET", LIST_RUNS) == 1
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 1
 
 
-def test_a_project_hex_will_not_list_is_read_run_by_run(sim: HexSimulator, conn_id: str) -> None:
-    project_id, runs = add_runs(sim, 3)
-    with sim.lock:
-        sim.state.projects[project_id].last_published_at = None  # GetProjectRuns answers 422
+def test_a_project_hex_will_not_list_is_read_run_by_run(
+    frozen_empty_sim: HexSimulator, conn_id: str
+) -> None:
+    project_id, runs = add_runs(frozen_empty_sim, 3)
+    with frozen_empty_sim.lock:
+        frozen_empty_sim.state.projects[
+            project_id
+        ].last_published_at = None  # GetProjectRuns answers 422
     clock = FakeClock()
     reader = RunStatusReader(conn_id, clock=clock)
 
@@ -188,15 +198,15 @@ def test_a_project_hex_will_not_list_is_read_run_by_run(sim: HexSimulator, conn_
     clock.now += 60
     read_all(reader, project_id, runs)
 
-    assert sim.count("GET", LIST_RUNS) == 1
-    assert sim.count("GET", ONE_RUN) == 6
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 1
+    assert frozen_empty_sim.count("GET", ONE_RUN) == 6
 
 
 def test_a_cancelled_trigger_does_not_cancel_the_call_others_wait_for(
-    sim: HexSimulator, conn_id: str
+    frozen_empty_sim: HexSimulator, conn_id: str
 ) -> None:
-    project_id, runs = add_runs(sim, 3)
-    sim.add_fault(Fault(kind="slow", count=1, path=LIST_RUNS, delay=0.3))
+    project_id, runs = add_runs(frozen_empty_sim, 3)
+    frozen_empty_sim.add_fault(Fault(kind="slow", count=1, path=LIST_RUNS, delay=0.3))
     reader = RunStatusReader(conn_id)
 
     async def main() -> list[str]:
@@ -207,11 +217,13 @@ def test_a_cancelled_trigger_does_not_cancel_the_call_others_wait_for(
         return [answer["status"] for answer in answers]
 
     assert asyncio.run(main()) == [RunStatus.RUNNING] * 2
-    assert sim.count("GET", LIST_RUNS) == 1
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 1
 
 
-def test_each_caller_gets_its_own_copy_of_a_shared_answer(sim: HexSimulator, conn_id: str) -> None:
-    project_id, runs = add_runs(sim, 1)
+def test_each_caller_gets_its_own_copy_of_a_shared_answer(
+    frozen_empty_sim: HexSimulator, conn_id: str
+) -> None:
+    project_id, runs = add_runs(frozen_empty_sim, 1)
     reader = RunStatusReader(conn_id)
 
     async def main() -> tuple[str, str]:

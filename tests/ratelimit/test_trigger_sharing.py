@@ -34,23 +34,23 @@ def drive(triggers: list[HexRunTrigger]) -> list[dict[str, Any]]:
 
 
 def test_triggers_for_runs_of_one_project_share_batched_answers(
-    sim: HexSimulator, conn_id: str
+    frozen_empty_sim: HexSimulator, conn_id: str
 ) -> None:
-    project_id, runs = add_runs(sim, 25, script=RunScript(0, 0))
+    project_id, runs = add_runs(frozen_empty_sim, 25, script=RunScript(0, 0))
     triggers = [HexRunTrigger(project_id, run, hex_conn_id=conn_id) for run in runs]
 
     events = drive(triggers)
 
     assert [event["status"] for event in events] == ["success"] * 25
-    assert sim.count("GET", LIST_RUNS) == 1
-    assert sim.count("GET", ONE_RUN) == 0
+    assert frozen_empty_sim.count("GET", LIST_RUNS) == 1
+    assert frozen_empty_sim.count("GET", ONE_RUN) == 0
 
 
 def test_nothing_of_the_budget_or_reader_ends_up_in_serialize(
-    sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
+    frozen_empty_sim: HexSimulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn_id = connect(monkeypatch, sim, status_reads_per_minute=6000)
-    project_id, runs = add_runs(sim, 1, script=RunScript(0, 0))
+    conn_id = connect(monkeypatch, frozen_empty_sim, status_reads_per_minute=6000)
+    project_id, runs = add_runs(frozen_empty_sim, 1, script=RunScript(0, 0))
     trigger = HexRunTrigger(project_id, runs[0], hex_conn_id=conn_id, poll_interval=1)
     drive([trigger])  # the process now holds a budget and a reader for this connection
     budget = HexHook(conn_id).transport.budget
@@ -60,7 +60,7 @@ def test_nothing_of_the_budget_or_reader_ends_up_in_serialize(
     classpath, kwargs = trigger.serialize()
 
     text = json.dumps(kwargs)  # plain JSON only
-    assert sim.token not in text
+    assert frozen_empty_sim.token not in text
     assert not any(isinstance(v, RateBudget | RunStatusReader | HexHook) for v in kwargs.values())
     assert not any(word in key for key in kwargs for word in ("budget", "reader", "rate"))
     assert HexRunTrigger(**json.loads(text)).serialize() == (classpath, kwargs)

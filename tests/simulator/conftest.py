@@ -14,21 +14,21 @@ from airflow_provider_hex.testing.pytest_plugin import hex_connection, hex_simul
 
 
 @pytest.fixture
-def sim() -> Iterator[HexSimulator]:
-    """A started demo simulator whose clock only moves on ``sim.advance``."""
+def frozen_demo_sim() -> Iterator[HexSimulator]:
+    """A started demo simulator whose clock only moves on ``frozen_demo_sim.advance``."""
     with HexSimulator(time_scale=0) as simulator:
         yield simulator
 
 
 @pytest.fixture
-def api(sim: HexSimulator) -> str:
+def api(frozen_demo_sim: HexSimulator) -> str:
     """The API base URL."""
-    return sim.url + "/api/v1"
+    return frozen_demo_sim.url + "/api/v1"
 
 
 @pytest.fixture
-def http(sim: HexSimulator) -> Iterator[requests.Session]:
+def http(frozen_demo_sim: HexSimulator) -> Iterator[requests.Session]:
     """A session that sends the simulator's token."""
     with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {sim.token}"
+        session.headers["Authorization"] = f"Bearer {frozen_demo_sim.token}"
         yield session

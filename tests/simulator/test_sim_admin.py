@@ -107,7 +107,7 @@ def test_data_connections_are_listed_by_name(http: requests.Session, api: str) -
 
 
 def test_guides_upsert_publish_list_and_delete(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     upserted = http.put(
         f"{api}/guides/draft",

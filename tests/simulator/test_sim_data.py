@@ -21,10 +21,10 @@ MODELS = zip_of({"m.yml": "datasets:\n  - name: orders\nviews:\n  - name: revenu
 
 
 def test_queried_tables_answer_the_documented_shape(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
-    conn = sim.add_data_connection("Lake", "postgres", tables=["public.orders"])
-    sim.set_queried_tables(DEMO_PROJECT_ID, [(conn, "public.orders")])
+    conn = frozen_demo_sim.add_data_connection("Lake", "postgres", tables=["public.orders"])
+    frozen_demo_sim.set_queried_tables(DEMO_PROJECT_ID, [(conn, "public.orders")])
 
     answer = http.get(f"{api}/projects/{DEMO_PROJECT_ID}/queriedTables").json()
 
@@ -35,13 +35,15 @@ def test_queried_tables_answer_the_documented_shape(
     assert answer["traceId"]
 
 
-def test_queried_tables_need_known_connections(sim: HexSimulator) -> None:
+def test_queried_tables_need_known_connections(frozen_demo_sim: HexSimulator) -> None:
     with pytest.raises(ValueError, match="unknown data connection"):
-        sim.set_queried_tables(DEMO_PROJECT_ID, [("0f4a1e9c-5b7d-4c3a-8e2f-000000000000", "t")])
+        frozen_demo_sim.set_queried_tables(
+            DEMO_PROJECT_ID, [("0f4a1e9c-5b7d-4c3a-8e2f-000000000000", "t")]
+        )
 
 
 def test_create_data_connection_checks_required_details_and_hides_secrets(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     missing = http.post(
         f"{api}/data-connections",
@@ -62,18 +64,21 @@ def test_create_data_connection_checks_required_details_and_hides_secrets(
     assert {"connectViaSsh", "includeMagic", "allowWritebackCells", "schemaRefreshAccess"} <= set(
         body
     )
-    assert sim.state.catalog.connection_secrets[body["id"]] == {"password": "pw-1"}
+    assert frozen_demo_sim.state.catalog.connection_secrets[body["id"]] == {"password": "pw-1"}
 
 
 def test_edit_data_connection_refuses_another_warehouses_details(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     answer = http.patch(
         f"{api}/data-connections/{SNOWFLAKE_CONNECTION_ID}",
         json={"connectionDetails": {"postgres": PG}},
     )
     assert answer.status_code == 400
-    assert sim.state.data_connections[SNOWFLAKE_CONNECTION_ID].details.get("password") is None
+    assert (
+        frozen_demo_sim.state.data_connections[SNOWFLAKE_CONNECTION_ID].details.get("password")
+        is None
+    )
 
 
 def test_schema_update_of_an_unknown_connection_is_404(http: requests.Session, api: str) -> None:
@@ -86,7 +91,7 @@ def test_schema_update_of_an_unknown_connection_is_404(http: requests.Session, a
 
 
 def test_ingest_answers_415_to_a_json_body_and_accepts_the_models_path(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     as_json = http.post(f"{api}/semantic-projects/{SEMANTIC_PROJECT_ID}/ingest", json={})
     as_form = http.post(
@@ -98,7 +103,7 @@ def test_ingest_answers_415_to_a_json_body_and_accepts_the_models_path(
     assert as_json.status_code == 415
     assert as_form.status_code == 201
     assert as_form.json()["contents"] == []  # verbose=false
-    project = sim.state.catalog.semantic_projects[SEMANTIC_PROJECT_ID]
+    project = frozen_demo_sim.state.catalog.semantic_projects[SEMANTIC_PROJECT_ID]
     assert (list(project.datasets), list(project.views)) == (["orders"], ["revenue"])
 
 
@@ -112,23 +117,23 @@ def test_a_non_zip_upload_is_a_fatal_problem(http: requests.Session, api: str) -
 
 
 def test_ingest_is_limited_to_three_a_minute(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
-    sim.rate_limits = RateLimits()
+    frozen_demo_sim.rate_limits = RateLimits()
     url = f"{api}/semantic-projects/{SEMANTIC_PROJECT_ID}/ingest"
     statuses = [
         http.post(url, files={"file": ("p.zip", MODELS, "application/zip")}).status_code
         for _ in range(4)
     ]
     assert statuses == [201, 201, 201, 429]
-    sim.advance(60)
+    frozen_demo_sim.advance(60)
     assert http.post(url, files={"file": ("p.zip", MODELS, "application/zip")}).status_code == 201
 
 
 def test_semantic_update_is_all_or_nothing(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
-    project = sim.add_semantic_project("Models", datasets=["orders"], views=["revenue"])
+    project = frozen_demo_sim.add_semantic_project("Models", datasets=["orders"], views=["revenue"])
     refused = http.patch(
         f"{api}/semantic-projects/{project}",
         json={
@@ -140,7 +145,7 @@ def test_semantic_update_is_all_or_nothing(
     )
     assert refused.status_code == 400
     assert refused.json()["details"] == [{"name": "margin", "type": "VIEW", "reason": "not_found"}]
-    assert sim.state.catalog.semantic_projects[project].datasets == {"orders": None}
+    assert frozen_demo_sim.state.catalog.semantic_projects[project].datasets == {"orders": None}
 
 
 @pytest.mark.parametrize(
@@ -156,10 +161,10 @@ def test_export_versions(http: requests.Session, api: str, version: object, stat
 
 
 def test_disabled_operations_answer_403_until_enabled_again(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
-    sim.disable_operation("ExportProject")
+    frozen_demo_sim.disable_operation("ExportProject")
     body = {"projectId": DEMO_PROJECT_ID}
     assert http.post(f"{api}/projects/export", json=body).status_code == 403
-    sim.enable_operation("ExportProject")
+    frozen_demo_sim.enable_operation("ExportProject")
     assert http.post(f"{api}/projects/export", json=body).status_code == 200

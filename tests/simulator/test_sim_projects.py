@@ -176,7 +176,9 @@ def test_cells_are_listed_in_notebook_order_across_pages(http: requests.Session,
     assert http.get(f"{api}/cells", params={"projectId": MISSING_ID}).status_code == 404
 
 
-def test_cell_create_update_delete(sim: HexSimulator, http: requests.Session, api: str) -> None:
+def test_cell_create_update_delete(
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
+) -> None:
     created = http.post(
         f"{api}/cells",
         json={
@@ -192,7 +194,7 @@ def test_cell_create_update_delete(sim: HexSimulator, http: requests.Session, ap
     assert created.status_code == 200
     cell = created.json()
     assert cell["contents"]["sqlCell"]["outputDataframe"]
-    order = sim.state.projects[DEMO_PROJECT_ID].cell_order
+    order = frozen_demo_sim.state.projects[DEMO_PROJECT_ID].cell_order
     assert order[order.index(ORDERS_CELL_ID) + 1] == cell["id"]
 
     url = f"{api}/cells/{cell['id']}"

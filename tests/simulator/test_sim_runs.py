@@ -22,12 +22,12 @@ def _start(http: requests.Session, api: str, project_id: str, **body: object) ->
 
 
 def test_run_moves_pending_running_completed_on_the_simulated_clock(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     started = _start(http, api, DEMO_PROJECT_ID, inputParams={"region": "EU", "days": 7})
     assert started["projectVersion"] == 3
     assert started["runStatusUrl"] == f"{api}/projects/{DEMO_PROJECT_ID}/runs/{started['runId']}"
-    assert str(started["runUrl"]).startswith(sim.url)
+    assert str(started["runUrl"]).startswith(frozen_demo_sim.url)
     status_url = str(started["runStatusUrl"])
 
     pending = http.get(status_url).json()
@@ -36,38 +36,38 @@ def test_run_moves_pending_running_completed_on_the_simulated_clock(
     assert pending["runTrigger"] == "API"
     assert pending["projectVersion"] == "3"
 
-    sim.advance(1.5)
+    frozen_demo_sim.advance(1.5)
     running = http.get(status_url).json()
     assert running["status"] == "RUNNING"
     assert running["startTime"].endswith("Z")
     assert running["endTime"] is None
 
-    sim.advance(4)
+    frozen_demo_sim.advance(4)
     done = http.get(status_url).json()
     assert done["status"] == "COMPLETED"
     assert done["elapsedTime"] == 4000
     assert done["endTime"].endswith("Z")
-    assert sim.run_status(str(started["runId"])) == "COMPLETED"
+    assert frozen_demo_sim.run_status(str(started["runId"])) == "COMPLETED"
 
 
 def test_project_scripts_apply_in_order_and_the_last_repeats(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     outcomes = []
     for _ in range(3):
         run = _start(http, api, FLAKY_PROJECT_ID)
-        sim.advance(10)
-        outcomes.append(sim.run_status(str(run["runId"])))
+        frozen_demo_sim.advance(10)
+        outcomes.append(frozen_demo_sim.run_status(str(run["runId"])))
     assert outcomes == ["ERRORED", "COMPLETED", "COMPLETED"]
 
 
 def test_erroring_and_kernel_starved_projects_end_in_their_outcome(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     errored = _start(http, api, ERRORING_PROJECT_ID)
     starved = _start(http, api, NO_KERNEL_PROJECT_ID)
-    sim.advance(10)
-    assert sim.run_status(str(errored["runId"])) == "ERRORED"
+    frozen_demo_sim.advance(10)
+    assert frozen_demo_sim.run_status(str(errored["runId"])) == "ERRORED"
     body = http.get(str(starved["runStatusUrl"])).json()
     assert body["status"] == "UNABLE_TO_ALLOCATE_KERNEL"
     assert body["startTime"] is None
@@ -75,10 +75,10 @@ def test_erroring_and_kernel_starved_projects_end_in_their_outcome(
 
 
 def test_expanded_stats_header_adds_state_events(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     run = _start(http, api, DEMO_PROJECT_ID)
-    sim.advance(6)
+    frozen_demo_sim.advance(6)
     plain = http.get(str(run["runStatusUrl"])).json()
     expanded = http.get(str(run["runStatusUrl"]), headers={"enable-expanded-stats": "true"}).json()
     assert "stateEvents" not in plain
@@ -111,7 +111,7 @@ def test_wrong_input_types_and_unknown_names_answer_422_invalid_param_payload(
 
 
 def test_boolean_inputs_accept_json_booleans_and_strings(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     for value in (True, "false"):
         _start(http, api, DEMO_PROJECT_ID, inputParams={"include_returns": value})
@@ -137,19 +137,19 @@ def test_unpublished_project_cannot_run(http: requests.Session, api: str) -> Non
 
 
 def test_dry_run_is_completed_at_once_and_uses_no_kernel(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     run = _start(http, api, SLOW_PROJECT_ID, dryRun=True)
     assert http.get(str(run["runStatusUrl"])).json()["status"] == "COMPLETED"
-    assert sim.stats["active_runs"] == 0
-    assert sim.stats["runs_started"] == 0
+    assert frozen_demo_sim.stats["active_runs"] == 0
+    assert frozen_demo_sim.stats["runs_started"] == 0
 
 
 def test_cancel_active_run_kills_it_and_frees_the_kernel(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     run = _start(http, api, SLOW_PROJECT_ID)
-    sim.advance(5)
+    frozen_demo_sim.advance(5)
     response = http.delete(str(run["runStatusUrl"]))
     assert response.status_code == 204
     assert response.content == b""
@@ -157,14 +157,14 @@ def test_cancel_active_run_kills_it_and_frees_the_kernel(
     assert body["status"] == "KILLED"
     assert body["endTime"] is not None
     assert body["elapsedTime"] == 3000
-    assert sim.stats["active_runs"] == 0
+    assert frozen_demo_sim.stats["active_runs"] == 0
 
 
 def test_cancel_finished_run_answers_422_in_tsoa_shape(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     run = _start(http, api, DEMO_PROJECT_ID)
-    sim.advance(10)
+    frozen_demo_sim.advance(10)
     response = http.delete(str(run["runStatusUrl"]))
     assert response.status_code == 422
     body = response.json()
@@ -173,28 +173,28 @@ def test_cancel_finished_run_answers_422_in_tsoa_shape(
 
 
 def test_26th_concurrent_run_is_refused_with_503_and_not_created(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     for _ in range(25):
         _start(http, api, SLOW_PROJECT_ID)
-    runs_before = len(sim.state.runs)
+    runs_before = len(frozen_demo_sim.state.runs)
     response = http.post(f"{api}/projects/{DEMO_PROJECT_ID}/runs")
     assert response.status_code == 503
     assert response.json()["code"] == "SERVICE_UNAVAILABLE"
-    assert len(sim.state.runs) == runs_before
-    assert sim.stats["kernel_limited"] == 1
-    sim.advance(120)
+    assert len(frozen_demo_sim.state.runs) == runs_before
+    assert frozen_demo_sim.stats["kernel_limited"] == 1
+    frozen_demo_sim.advance(120)
     _start(http, api, DEMO_PROJECT_ID)
 
 
 def test_project_runs_are_listed_newest_first_over_offset_pages(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
-    project_id = sim.add_project("Paged", scripts=[RunScript(0, 1)])
+    project_id = frozen_demo_sim.add_project("Paged", scripts=[RunScript(0, 1)])
     started = []
     for _ in range(5):
         started.append(_start(http, api, project_id)["runId"])
-        sim.advance(2)
+        frozen_demo_sim.advance(2)
     seen: list[str] = []
     url: str | None = f"{api}/projects/{project_id}/runs?limit=2"
     pages = 0
@@ -209,7 +209,7 @@ def test_project_runs_are_listed_newest_first_over_offset_pages(
 
 
 def test_project_runs_filter_by_status_and_trigger(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     _start(http, api, DEMO_PROJECT_ID)
     url = f"{api}/projects/{DEMO_PROJECT_ID}/runs"
@@ -224,7 +224,7 @@ def test_project_runs_filter_by_status_and_trigger(
 
 
 def test_legacy_run_paths_reach_the_same_runs(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     response = http.post(f"{api}/project/{DEMO_PROJECT_ID}/run", json={})
     assert response.status_code == 201

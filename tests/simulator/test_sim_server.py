@@ -18,7 +18,7 @@ from airflow_provider_hex.testing.demo import DEMO_PROJECT_ID
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_missing_or_wrong_token_answers_401(sim: HexSimulator, api: str) -> None:
+def test_missing_or_wrong_token_answers_401(frozen_demo_sim: HexSimulator, api: str) -> None:
     missing = requests.get(f"{api}/projects")
     wrong = requests.get(f"{api}/projects", headers={"Authorization": "Bearer hxtp_wrong"})
     for response in (missing, wrong):
@@ -37,39 +37,39 @@ def test_invalid_json_body_answers_400(http: requests.Session, api: str) -> None
 
 
 def test_request_log_records_requests_and_redacts_the_token(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
     http.post(f"{api}/projects/{DEMO_PROJECT_ID}/runs?x=1", json={"inputParams": {"region": "EU"}})
-    record = sim.requests[-1]
+    record = frozen_demo_sim.requests[-1]
     assert record.method == "POST"
     assert record.path == f"/api/v1/projects/{DEMO_PROJECT_ID}/runs"
     assert record.query == {"x": ["1"]}
     assert record.body == {"inputParams": {"region": "EU"}}
     assert record.status == 201
     assert record.headers["Authorization"] == "<redacted>"
-    assert sim.token not in json.dumps([r.to_dict() for r in sim.requests])
-    assert sim.count("POST", r"/runs$") == 1
-    sim.clear_requests()
-    assert sim.requests == []
+    assert frozen_demo_sim.token not in json.dumps([r.to_dict() for r in frozen_demo_sim.requests])
+    assert frozen_demo_sim.count("POST", r"/runs$") == 1
+    frozen_demo_sim.clear_requests()
+    assert frozen_demo_sim.requests == []
 
 
-def test_session_reuses_one_keep_alive_connection(sim: HexSimulator, api: str) -> None:
-    before = sim.stats["connections"]
+def test_session_reuses_one_keep_alive_connection(frozen_demo_sim: HexSimulator, api: str) -> None:
+    before = frozen_demo_sim.stats["connections"]
     with requests.Session() as session:
-        session.headers["Authorization"] = f"Bearer {sim.token}"
+        session.headers["Authorization"] = f"Bearer {frozen_demo_sim.token}"
         for _ in range(3):
             assert session.get(f"{api}/users/me").status_code == 200
         assert (
             session.delete(f"{api}/groups/497f6eca-6276-4993-bfeb-53cbbbba6f08").status_code == 404
         )
-    assert sim.stats["connections"] - before == 1
-    assert len({r.connection for r in sim.requests}) == 1
+    assert frozen_demo_sim.stats["connections"] - before == 1
+    assert len({r.connection for r in frozen_demo_sim.requests}) == 1
 
 
 def test_control_api_drives_the_simulator_out_of_process(
-    sim: HexSimulator, http: requests.Session, api: str
+    frozen_demo_sim: HexSimulator, http: requests.Session, api: str
 ) -> None:
-    control = sim.url + "/_sim"
+    control = frozen_demo_sim.url + "/_sim"
     created = requests.post(
         f"{control}/projects",
         json={"title": "Remote", "scripts": [{"pending_seconds": 0, "running_seconds": 2}]},
@@ -93,13 +93,17 @@ def test_control_api_drives_the_simulator_out_of_process(
     assert requests.post(f"{control}/reset").status_code == 200
     assert requests.get(f"{control}/requests").json() == []
     assert requests.post(f"{control}/faults", json={"kind": "teapot"}).status_code == 400
-    assert requests.get(f"{sim.url}/app/{project_id}/runs/{run_id}").status_code == 200
+    assert requests.get(f"{frozen_demo_sim.url}/app/{project_id}/runs/{run_id}").status_code == 200
 
 
-def test_connection_strings_point_airflow_at_the_simulator(sim: HexSimulator) -> None:
-    conn = json.loads(sim.airflow_connection_json())
-    assert conn == {"conn_type": "hex", "host": sim.url, "password": sim.token}
-    uri = sim.airflow_connection_uri()
+def test_connection_strings_point_airflow_at_the_simulator(frozen_demo_sim: HexSimulator) -> None:
+    conn = json.loads(frozen_demo_sim.airflow_connection_json())
+    assert conn == {
+        "conn_type": "hex",
+        "host": frozen_demo_sim.url,
+        "password": frozen_demo_sim.token,
+    }
+    uri = frozen_demo_sim.airflow_connection_uri()
     assert uri.startswith("hex://:hxtp_simulator_token@http%3A%2F%2F127.0.0.1%3A")
 
 
