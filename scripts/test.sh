@@ -79,7 +79,8 @@ run_pytest() {
   local log="$RESULTS/pytest-$n.log" rc=0 start=$SECONDS require_ol=0
   [[ ",$extras," == *",openlineage,"* ]] && require_ol=1
   echo "-- Airflow $version: tests started ($*)"
-  HEX_REQUIRE_OPENLINEAGE="$require_ol" "$venv/bin/python" -m pytest -p no:cacheprovider "$@" \
+  HEX_REQUIRE_OPENLINEAGE="$require_ol" "$venv/bin/python" -m pytest -p no:cacheprovider \
+    --durations=12 "$@" \
     > "$log" 2>&1 || rc=$?
   local counts  # pytest's last line, e.g. "746 passed, 6 skipped in 134.03s (0:02:14)"
   counts="$(grep -E '(passed|failed|error|errors|no tests ran).* in [0-9.]+s' "$log" \
