@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dag_helpers import EXAMPLES, DagResult, collect, load_dag_bag
@@ -56,11 +57,10 @@ def started_by_hex(
 
 
 @contextmanager
-def finish_when_read(sim: HexSimulator, run_id: str) -> Iterator[None]:
-    """Once a task reads run ``run_id`` (it adopted it), move the clock past its end.
+def when_read(sim: HexSimulator, run_id: str, action: Callable[[], object]) -> Iterator[None]:
+    """Once a task reads run ``run_id`` (it adopted it), do ``action``.
 
-    Ends the adopted run when the task is waiting for it, however long Airflow took to get
-    there; the other runs started by Hex last :data:`FOREVER` and stay active.
+    Acts when the task is waiting for the run, however long Airflow took to get there.
     """
     stop = threading.Event()
 
@@ -68,7 +68,7 @@ def finish_when_read(sim: HexSimulator, run_id: str) -> Iterator[None]:
         deadline = time.monotonic() + 120
         while not stop.is_set() and time.monotonic() < deadline:
             if sim.count("GET", rf"/runs/{run_id}$"):
-                sim.advance(ADOPTED_SECONDS + 1)
+                action()
                 return
             time.sleep(0.05)
 
@@ -79,6 +79,12 @@ def finish_when_read(sim: HexSimulator, run_id: str) -> Iterator[None]:
     finally:
         stop.set()
         watcher.join()
+
+
+def finish_when_read(sim: HexSimulator, run_id: str) -> Any:
+    """Once a task adopted run ``run_id``, move the clock past its end (the other runs
+    started by Hex last :data:`FOREVER` and stay active)."""
+    return when_read(sim, run_id, lambda: sim.advance(ADOPTED_SECONDS + 1))
 
 
 def posts(sim: HexSimulator, project_id: str) -> int:
@@ -231,13 +237,11 @@ def test_a_run_killed_while_adopted_is_explained_in_the_task_log(
 ) -> None:
     running = started_by_hex(hex_sim, SLOW_PROJECT_ID, FOREVER)
     hook = HexHook("hex_default")
-    killer = threading.Timer(2.0, lambda: hook.cancel_run(SLOW_PROJECT_ID, running))
-    killer.start()
-    try:
-        result = run_case("hex_case_killed_adopted")
-    finally:
-        killer.join()
 
+    with when_read(hex_sim, running, lambda: hook.cancel_run(SLOW_PROJECT_ID, running)):
+        result = run_case("hex_case_killed_adopted")
+
+    assert posts(hex_sim, SLOW_PROJECT_ID) == 0  # it adopted the run Hex started
     assert result.task_states("run") == [FAILED]
     log = capsys.readouterr().out + caplog.text
     assert f"Hex run {running} ended KILLED" in log
